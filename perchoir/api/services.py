@@ -1,0 +1,71 @@
+import hashlib
+import secrets
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from perchoir.accounts.models import User
+from perchoir.core.errors import InvalidInput, NotFound
+
+from .models import AccessToken
+
+TOKEN_PREFIX = "pch_"
+MAX_TOKENS_PER_PERSON = 50
+# Writing last_used_at on every request would make every read a write.
+LAST_USED_RESOLUTION_SECONDS = 300
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def access_token_create(
+    *, user: User, name: str, expires_at: datetime | None = None
+) -> tuple[AccessToken, str]:
+    """Create a token and return it with its secret, which is shown once and never stored."""
+    name = name.strip()
+    if not name:
+        raise InvalidInput.for_field("name", _("Give the token a name, so you recognise it later."))
+    if expires_at is not None and expires_at <= timezone.now():
+        raise InvalidInput.for_field("expires_at", _("The expiry date must be in the future."))
+    live = AccessToken.objects.filter(user=user, revoked_at__isnull=True).count()
+    if live >= MAX_TOKENS_PER_PERSON:
+        raise InvalidInput(_("You have too many tokens; revoke some first."))
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = AccessToken.objects.create(
+        user=user,
+        name=name[:80],
+        digest=_digest(secret),
+        prefix=secret[: len(TOKEN_PREFIX) + 4],
+        expires_at=expires_at,
+    )
+    return token, secret
+
+
+def access_token_revoke(*, user: User, token_id: int) -> AccessToken:
+    token = AccessToken.objects.filter(user=user, id=token_id).first()
+    if token is None:
+        raise NotFound()
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+def access_token_authenticate(*, token: str) -> User | None:
+    """The active person a live token belongs to, or None."""
+    now = timezone.now()
+    found = (
+        AccessToken.objects.select_related("user")
+        .filter(digest=_digest(token), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if found is None or (found.expires_at is not None and found.expires_at <= now):
+        return None
+    last = found.last_used_at
+    if last is None or (now - last).total_seconds() > LAST_USED_RESOLUTION_SECONDS:
+        AccessToken.objects.filter(id=found.id).update(last_used_at=now)
+    return found.user

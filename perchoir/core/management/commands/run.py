@@ -1,0 +1,88 @@
+"""`perchoir run`: migrate, then start the web server and the background worker together."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from perchoir.invitations.services import founder_link_issue
+
+
+class Command(BaseCommand):
+    help = "Start Perchoir: the web server and the background worker, until Ctrl-C."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--host", default=os.environ.get("PERCHOIR_HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PERCHOIR_PORT", "8000")))
+        parser.add_argument(
+            "--web-workers", type=int, default=int(os.environ.get("PERCHOIR_WEB_WORKERS", "2"))
+        )
+
+    def handle(self, *args: Any, host: str, port: int, web_workers: int, **options: Any) -> None:
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("createcachetable", verbosity=0)
+        processes = [
+            self._start_web(host, port, web_workers),
+            subprocess.Popen([sys.executable, "-m", "perchoir", "db_worker", "--interval", "0.5"]),
+        ]
+        self._announce(host, port)
+        self._supervise(processes)
+
+    def _start_web(self, host: str, port: int, workers: int) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            [
+                sys.executable, "-m", "gunicorn", "perchoir.wsgi:application",
+                "--bind", f"{host}:{port}",
+                "--workers", str(workers),
+                "--threads", "4",
+                "--worker-class", "gthread",
+                "--graceful-timeout", "5",
+                "--access-logfile", "-",
+                "--log-level", "warning",
+            ]
+        )  # fmt: skip
+
+    def _announce(self, host: str, port: int) -> None:
+        address = f"http://{host}:{port}/"
+        self.stdout.write(self.style.SUCCESS(f"Perchoir is running at {address}"))
+        if getattr(settings, "EMAIL_FILE_PATH", None):
+            self.stdout.write(f"Emails are written as files to {settings.EMAIL_FILE_PATH}/")
+        token_url = founder_link_issue()
+        if token_url:
+            self.stdout.write(
+                self.style.WARNING(
+                    "No account exists yet. Open this one-time link to create the founder's "
+                    f"account:\n  {token_url}"
+                )
+            )
+        self.stdout.write("Press Ctrl-C to stop.")
+
+    def _supervise(self, processes: list[subprocess.Popen[bytes]]) -> None:
+        stopping = False
+
+        def stop(signum: int, frame: object) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        while not stopping and all(p.poll() is None for p in processes):
+            time.sleep(0.3)
+        for process in processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        for process in processes:
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+        self.stdout.write("Perchoir stopped.")
+        if not stopping:
+            raise SystemExit(1)

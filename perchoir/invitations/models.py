@@ -1,0 +1,89 @@
+from datetime import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class InviteLink(models.Model):
+    """A link that lets people create an account on an invite-only site."""
+
+    code = models.CharField(max_length=40, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="invite_links",
+        verbose_name=_("created by"),
+    )
+    note = models.CharField(
+        _("note"),
+        max_length=120,
+        blank=True,
+        default="",
+        help_text=_("For you only: who this link is for."),
+    )
+    max_uses = models.PositiveIntegerField(_("maximum uses"), default=1)
+    uses_count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(_("expires"))
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(uses_count__lte=models.F("max_uses")),
+                name="invite_link_uses_within_max",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(max_uses__gte=1), name="invite_link_max_uses_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def is_usable(self, now: "datetime | None" = None) -> bool:
+        now = now or timezone.now()
+        return self.revoked_at is None and self.expires_at > now and self.uses_count < self.max_uses
+
+
+class InviteRequestStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for a decision")
+    APPROVED = "approved", _("Approved")
+    DECLINED = "declined", _("Declined")
+
+
+class InviteRequest(models.Model):
+    """Someone without an invitation asks for one on an invite-only site."""
+
+    email = models.EmailField(_("email address"))
+    message = models.TextField(_("a few words about you"), max_length=1000)
+    language = models.CharField(max_length=8, default="en")
+    status = models.CharField(
+        max_length=16, choices=InviteRequestStatus.choices, default=InviteRequestStatus.PENDING
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    invite_link = models.OneToOneField(
+        InviteLink, null=True, blank=True, on_delete=models.SET_NULL, related_name="request"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # One open request per address: asking twice is a double submit, not two requests.
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=models.Q(status="pending"),
+                name="invite_request_one_pending_per_email",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
