@@ -1,12 +1,12 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path, re_path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from django.views.static import serve
 
 from perchoir.api.v1 import api
 from perchoir.core import views as core_views
 
-urlpatterns = [
+urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("perchoir.core.urls")),
     path("", include("perchoir.accounts.urls")),
     path("invitations/", include("perchoir.invitations.urls")),

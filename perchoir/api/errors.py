@@ -55,7 +55,11 @@ def _validation_fields(errors: list[dict[str, Any]]) -> dict[str, list[str]]:
     fields: dict[str, list[str]] = {}
     for error in errors:
         # loc is ("body", "payload", "bio") or ("query", "limit"); the last part names the field.
-        location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path", "form", "payload")]
+        location = [
+            str(part)
+            for part in error.get("loc", ())
+            if part not in ("body", "query", "path", "form", "payload")
+        ]
         name = ".".join(location) or "__all__"
         fields.setdefault(name, []).append(str(error.get("msg", _("Invalid value."))))
     return fields
@@ -65,7 +69,12 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(ApplicationError)
     def application_error(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
         response = error_response(
-            api, request, status=exc.status, code=exc.code, message=str(exc.message), fields=exc.fields
+            api,
+            request,
+            status=exc.status,
+            code=exc.code,
+            message=str(exc.message),
+            fields=exc.fields,
         )
         if isinstance(exc, RateLimited):
             response.headers["Retry-After"] = str(exc.retry_after)
@@ -92,7 +101,9 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(AuthorizationError)
     def authorization_error(request: HttpRequest, exc: AuthorizationError) -> HttpResponse:
-        return error_response(api, request, status=403, message=_("You are not allowed to do this."))
+        return error_response(
+            api, request, status=403, message=_("You are not allowed to do this.")
+        )
 
     @api.exception_handler(Http404)
     def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:

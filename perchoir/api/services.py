@@ -11,7 +11,7 @@ from perchoir.core.errors import InvalidInput, NotFound
 
 from .models import AccessToken
 
-TOKEN_PREFIX = "pch_"
+TOKEN_PREFIX = "pch_"  # noqa: S105 (a marker, not a secret)
 MAX_TOKENS_PER_PERSON = 50
 # Writing last_used_at on every request would make every read a write.
 LAST_USED_RESOLUTION_SECONDS = 300

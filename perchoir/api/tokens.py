@@ -1,7 +1,8 @@
 from datetime import datetime
 
-from django.http import HttpRequest
 from ninja import Router, Schema
+
+from perchoir.core.types import AuthenticatedRequest
 
 from . import selectors, services
 from .errors import ErrorOut
@@ -28,7 +29,7 @@ class TokenCreatedOut(TokenOut):
 
 
 @router.get("", response=list[TokenOut], summary="List my personal access tokens")
-def token_list(request: HttpRequest) -> object:
+def token_list(request: AuthenticatedRequest) -> object:
     return selectors.access_token_list(user=request.user)
 
 
@@ -37,7 +38,7 @@ def token_list(request: HttpRequest) -> object:
     response={201: TokenCreatedOut, 400: ErrorOut},
     summary="Create a personal access token (its secret is shown once)",
 )
-def token_create(request: HttpRequest, payload: TokenCreateIn) -> object:
+def token_create(request: AuthenticatedRequest, payload: TokenCreateIn) -> object:
     token, secret = services.access_token_create(
         user=request.user, name=payload.name, expires_at=payload.expires_at
     )
@@ -46,6 +47,6 @@ def token_create(request: HttpRequest, payload: TokenCreateIn) -> object:
 
 
 @router.delete("/{token_id}", response={204: None, 404: ErrorOut}, summary="Revoke a token")
-def token_revoke(request: HttpRequest, token_id: int) -> object:
+def token_revoke(request: AuthenticatedRequest, token_id: int) -> object:
     services.access_token_revoke(user=request.user, token_id=token_id)
     return 204, None

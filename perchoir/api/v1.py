@@ -1,4 +1,4 @@
-"""The /api/v1 instance. Each app contributes its router; the OpenAPI document is built from them."""
+"""The /api/v1 instance: each app adds its router; the OpenAPI document is built from them."""
 
 from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI
@@ -13,7 +13,7 @@ api = NinjaAPI(
         _(
             "Everything the site does, its API does. Authenticate with a personal access token "
             "(Authorization: Bearer …) or, from the site's own pages, the session cookie and the "
-            "CSRF token. Every failure answers {\"error\": {\"code\", \"message\", \"fields\"}}."
+            'CSRF token. Every failure answers {"error": {"code", "message", "fields"}}.'
         )
     ),
     auth=AUTHENTICATED,

@@ -19,7 +19,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--host", default=os.environ.get("PERCHOIR_HOST", "127.0.0.1"))
-        parser.add_argument("--port", type=int, default=int(os.environ.get("PERCHOIR_PORT", "8000")))
+        parser.add_argument(
+            "--port", type=int, default=int(os.environ.get("PERCHOIR_PORT", "8000"))
+        )
         parser.add_argument(
             "--web-workers", type=int, default=int(os.environ.get("PERCHOIR_WEB_WORKERS", "2"))
         )
@@ -35,7 +37,7 @@ class Command(BaseCommand):
         self._supervise(processes)
 
     def _start_web(self, host: str, port: int, workers: int) -> subprocess.Popen[bytes]:
-        return subprocess.Popen(
+        return subprocess.Popen(  # noqa: S603 (our own interpreter and fixed arguments)
             [
                 sys.executable, "-m", "gunicorn", "perchoir.wsgi:application",
                 "--bind", f"{host}:{port}",
@@ -51,8 +53,9 @@ class Command(BaseCommand):
     def _announce(self, host: str, port: int) -> None:
         address = f"http://{host}:{port}/"
         self.stdout.write(self.style.SUCCESS(f"Perchoir is running at {address}"))
-        if getattr(settings, "EMAIL_FILE_PATH", None):
-            self.stdout.write(f"Emails are written as files to {settings.EMAIL_FILE_PATH}/")
+        mail_folder = getattr(settings, "EMAIL_FILE_PATH", None)
+        if mail_folder:
+            self.stdout.write(f"Emails are written as files to {mail_folder}/")
         token_url = founder_link_issue()
         if token_url:
             self.stdout.write(
