@@ -27,6 +27,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, host: str, port: int, web_workers: int, **options: Any) -> None:
+        if not os.environ.get("PERCHOIR_SITE_URL"):
+            # Links in emails and the founder link point where this server listens.
+            settings.SITE_URL = f"http://{host}:{port}"
+            os.environ["PERCHOIR_SITE_URL"] = settings.SITE_URL
         call_command("migrate", interactive=False, verbosity=0)
         call_command("createcachetable", verbosity=0)
         processes = [
