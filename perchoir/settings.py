@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.sites",
+    "django.forms",
     "django_tasks",
     "django_tasks_db",
     "allauth",
@@ -113,6 +114,10 @@ TEMPLATES = [
         },
     }
 ]
+
+# Forms render through templates/django/forms/ (inline errors, hints, aria attributes); Django's
+# own form templates (the "django.forms" app) fill in the rest.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # --- Database -----------------------------------------------------------------------------------
 

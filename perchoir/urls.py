@@ -10,6 +10,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("perchoir.core.urls")),
     path("", include("perchoir.accounts.urls")),
     path("invitations/", include("perchoir.invitations.urls")),
+    path("", include("perchoir.api.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

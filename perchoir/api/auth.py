@@ -4,25 +4,42 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
+from ninja.utils import check_csrf
 
+from .errors import CsrfFailed
 from .services import access_token_authenticate
 
 
 class AccessTokenAuth(HttpBearer):
+    """Authorization: Bearer <token>. No CSRF: a token is not sent by the browser on its own."""
+
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = access_token_authenticate(token=token)
+        user = access_token_authenticate(token=token.strip())
         if user is not None:
             request.user = user
         return user
 
 
 class ActiveSessionAuth(SessionAuth):
-    """Session cookie with CSRF checked, as for any form of the site."""
+    """The session cookie of an active person, with the CSRF token checked as for any form."""
 
-    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+    def __init__(self) -> None:
+        # CSRF is checked below, and only once we know the session belongs to someone: an
+        # anonymous caller gets 401, not a confusing CSRF error.
+        super().__init__(csrf=False)
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if "authorization" in request.headers:
+            # A request that carries a token is judged by its token alone.
+            return None
         user = request.user
-        return user if user.is_authenticated and user.is_active else None
+        if not (user.is_authenticated and user.is_active):
+            return None
+        csrf_exempt = getattr(request, "_ninja_csrf_exempt", False)
+        if not csrf_exempt and check_csrf(request) is not None:
+            raise CsrfFailed()
+        return user
 
 
 # Tokens first: a bearer request carries no session and needs no CSRF token.
-AUTHENTICATED = [AccessTokenAuth(), ActiveSessionAuth(csrf=True)]
+AUTHENTICATED = [AccessTokenAuth(), ActiveSessionAuth()]

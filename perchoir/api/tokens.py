@@ -1,52 +1,63 @@
-from datetime import datetime
+"""Personal access tokens over the API: the same services as the settings page."""
 
-from ninja import Router, Schema
+from datetime import datetime
+from typing import cast
+
+from django.utils.translation import gettext_lazy as _
+from ninja import Field, Router, Schema, Status
 
 from perchoir.core.types import AuthenticatedRequest
 
 from . import selectors, services
-from .errors import ErrorOut
 
 router = Router(tags=["tokens"])
+
+
+def doc(text: object) -> str:
+    """A lazily translated text where ninja expects a str (rendered in the reader's language)."""
+    return cast(str, text)
 
 
 class TokenOut(Schema):
     id: int
     name: str
-    prefix: str
+    prefix: str = Field(description=doc(_("The first characters of the token, to recognise it.")))
     created_at: datetime
     last_used_at: datetime | None
     expires_at: datetime | None
 
 
 class TokenCreateIn(Schema):
-    name: str
-    expires_at: datetime | None = None
+    name: str = Field(max_length=services.NAME_MAX_LENGTH)
+    expires_at: datetime | None = Field(
+        default=None, description=doc(_("Leave empty for a token that never expires."))
+    )
 
 
 class TokenCreatedOut(TokenOut):
-    token: str
+    token: str = Field(description=doc(_("The secret, shown this once and never again.")))
 
 
-@router.get("", response=list[TokenOut], summary="List my personal access tokens")
+@router.get("", response=list[TokenOut], summary=doc(_("List my personal access tokens")))
 def token_list(request: AuthenticatedRequest) -> object:
     return selectors.access_token_list(user=request.user)
 
 
 @router.post(
     "",
-    response={201: TokenCreatedOut, 400: ErrorOut},
-    summary="Create a personal access token (its secret is shown once)",
+    response={201: TokenCreatedOut},
+    summary=doc(_("Create a personal access token")),
+    description=doc(_("The secret is in the answer's `token` field; it is shown only once.")),
 )
 def token_create(request: AuthenticatedRequest, payload: TokenCreateIn) -> object:
     token, secret = services.access_token_create(
         user=request.user, name=payload.name, expires_at=payload.expires_at
     )
     token.token = secret  # type: ignore[attr-defined]
-    return 201, token
+    return Status(201, token)
 
 
-@router.delete("/{token_id}", response={204: None, 404: ErrorOut}, summary="Revoke a token")
+@router.delete("/{token_id}", response={204: None}, summary=doc(_("Revoke a token")))
 def token_revoke(request: AuthenticatedRequest, token_id: int) -> object:
     services.access_token_revoke(user=request.user, token_id=token_id)
-    return 204, None
+    return Status(204, None)

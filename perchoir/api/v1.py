@@ -1,21 +1,51 @@
 """The /api/v1 instance: each app adds its router; the OpenAPI document is built from them."""
 
+from typing import Any
+
+from django.urls import URLPattern, URLResolver, re_path
 from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI
+from ninja.openapi.schema import OpenAPISchema
 
 from .auth import AUTHENTICATED
-from .errors import install_error_handlers
+from .errors import install_error_handlers, json_error_view, not_found_view
+from .openapi import PerchoirOpenAPISchema
 
-api = NinjaAPI(
+
+class PerchoirAPI(NinjaAPI):
+    """NinjaAPI whose every answer, even for a wrong method or path, is in our error format."""
+
+    def _get_urls(self) -> list[URLResolver | URLPattern]:
+        urls = super()._get_urls()
+        for pattern in urls:
+            if not isinstance(pattern, URLPattern):
+                continue
+            if pattern.name == "api-root":
+                # ninja's root view raises a bare Http404 (Django's HTML page): answer in JSON.
+                pattern.callback = not_found_view(self)
+            elif pattern.name == "openapi-json":
+                pattern.callback = json_error_view(self, pattern.callback, only=("GET", "HEAD"))
+            else:
+                pattern.callback = json_error_view(self, pattern.callback)
+        urls.append(re_path(r"^.*$", not_found_view(self), name="not-found"))
+        return urls
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        return PerchoirOpenAPISchema(self, path_prefix)
+
+
+api = PerchoirAPI(
     title="Perchoir API",
     version="1",
-    description=str(
-        _(
-            "Everything the site does, its API does. Authenticate with a personal access token "
-            "(Authorization: Bearer …) or, from the site's own pages, the session cookie and the "
-            'CSRF token. Every failure answers {"error": {"code", "message", "fields"}}.'
-        )
-    ),
+    description=_(
+        "Everything the site does, its API does. Authenticate with a personal access token "
+        "(Authorization: Bearer …) or, from the site's own pages, the session cookie and the "
+        'CSRF token. Every failure answers {"error": {"code", "message", "fields"}}.'
+    ),  # type: ignore[arg-type]
     auth=AUTHENTICATED,
     urls_namespace="api",
     docs_url=None,

@@ -18,9 +18,12 @@ class SiteSettings(models.Model):
     )
     members_may_invite = models.BooleanField(_("members may create invite links"), default=True)
     invite_quota = models.PositiveIntegerField(
-        _("invite links per member"),
+        _("people each member may invite"),
         default=10,
-        help_text=_("How many invite links a member may create; moderators have no quota."),
+        help_text=_(
+            "Seats of a member's invite links that are still usable or already used; "
+            "moderators and administrators have no quota."
+        ),
     )
     invite_max_days = models.PositiveIntegerField(
         _("longest invite link validity, in days"), default=30

@@ -7,6 +7,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+class InviteLinkStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    EXPIRED = "expired", _("Expired")
+    USED_UP = "used_up", _("Used up")
+    REVOKED = "revoked", _("Revoked")
+
+
 class InviteLink(models.Model):
     """A link that lets people create an account on an invite-only site."""
 
@@ -46,8 +53,28 @@ class InviteLink(models.Model):
         return self.code
 
     def is_usable(self, now: "datetime | None" = None) -> bool:
+        return self.status(now) == InviteLinkStatus.ACTIVE
+
+    def status(self, now: "datetime | None" = None) -> InviteLinkStatus:
+        """Why the link does or does not work; revoked wins over used up, used up over expired."""
         now = now or timezone.now()
-        return self.revoked_at is None and self.expires_at > now and self.uses_count < self.max_uses
+        if self.revoked_at is not None:
+            return InviteLinkStatus.REVOKED
+        if self.uses_count >= self.max_uses:
+            return InviteLinkStatus.USED_UP
+        if self.expires_at <= now:
+            return InviteLinkStatus.EXPIRED
+        return InviteLinkStatus.ACTIVE
+
+    @property
+    def status_label(self) -> str:
+        return str(self.status().label)
+
+    @property
+    def seats_held(self) -> int:
+        """What the link counts against its creator's quota: all its seats while it can still be
+        used, only the seats taken once it cannot (unused seats of a dead link come back)."""
+        return self.max_uses if self.is_usable() else self.uses_count
 
 
 class InviteRequestStatus(models.TextChoices):

@@ -1,0 +1,61 @@
+"""The OpenAPI document tells the truth about failures: every operation declares its errors.
+
+Routers declare only their success responses (and any error they want to describe specially);
+the error statuses that the API base itself can produce are added here, once, all pointing to
+the shared `ErrorOut` schema.
+"""
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from ninja.openapi.schema import REF_TEMPLATE, OpenAPISchema
+from ninja.operation import Operation
+from ninja.schema import NinjaGenerateJsonSchema
+
+from .errors import ErrorOut
+
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def error_statuses(operation: Operation) -> dict[int, Any]:
+    """The failures the API base can answer for this operation, with their descriptions."""
+    statuses: dict[int, Any] = {
+        400: _("The request is not valid; `fields` says what to correct."),
+    }
+    if operation.auth_callbacks:
+        statuses[401] = _("Not signed in, or the access token is missing, revoked or expired.")
+        statuses[403] = _("Not allowed, or the CSRF token is missing (session authentication).")
+    if "{" in operation.path:
+        statuses[404] = _("Not found, or not visible to you.")
+    if WRITE_METHODS & set(operation.methods):
+        statuses[413] = _("The request is too large.")
+    statuses[429] = _("Too many requests; the Retry-After header says when to try again.")
+    statuses[500] = _("An unexpected error on the server; it has been logged.")
+    return statuses
+
+
+class PerchoirOpenAPISchema(OpenAPISchema):
+    def responses(self, operation: Operation) -> dict[int, Any]:
+        result = super().responses(operation)
+        reference = None
+        for status, description in error_statuses(operation).items():
+            if status in result:
+                continue
+            if reference is None:
+                reference = self._error_schema_reference()
+            result[status] = {
+                "description": description,
+                "content": {self.api.renderer.media_type: {"schema": reference}},
+            }
+        return dict(sorted(result.items()))
+
+    def _error_schema_reference(self) -> dict[str, str]:
+        """ErrorOut as a shared component, referred to by every operation."""
+        schema = ErrorOut.model_json_schema(
+            ref_template=REF_TEMPLATE,
+            schema_generator=NinjaGenerateJsonSchema,
+            mode="serialization",
+        )
+        self.add_schema_definitions(schema.pop("$defs", {}))
+        self.add_schema_definitions({"ErrorOut": schema})
+        return {"$ref": REF_TEMPLATE.format(model="ErrorOut")}
