@@ -292,6 +292,8 @@ USE_TZ = True
 # --- Static files and media ---------------------------------------------------------------------
 
 STATIC_URL = "/static/"
+# perchoir/static/ belongs to the project, not to one app: the finders need to be told.
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STATIC_ROOT = Path(env("STATIC_ROOT", str(VAR_DIR / "static")))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "/media/"

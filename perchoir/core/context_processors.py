@@ -5,7 +5,9 @@ from .selectors import site_settings_get
 
 
 def site(request: HttpRequest) -> dict[str, object]:
+    current = site_settings_get()
     return {
-        "site": site_settings_get(),
+        # Not "site": allauth's views pass their own `site` (Django's Site object).
+        "site_settings": current,
         "LANGUAGES_AVAILABLE": settings.LANGUAGES,
     }

@@ -3,24 +3,28 @@
 Every HTML page a test visits is checked with axe-core, in the light and the dark theme, and the
 test fails on any violation or on any Content Security Policy violation reported in the console.
 
-How every page gets checked: a page is checked just before the browser leaves it (a route
-handler holds each navigation request while the page it leaves is still alive) and, for the last
-page, when the test ends. axe-core is injected with `page.evaluate`, which the page's Content
-Security Policy does not apply to; the CSP stays on (no `bypass_csp`).
+How every page gets checked: axe-core's file and a small checker are added to every document with
+`add_init_script`; like `page.evaluate`, scripts added through the DevTools protocol are not
+subject to the page's Content Security Policy, which stays on (no `bypass_csp`). A page is checked
+when the test is done with it: when the browser is about to leave it (the navigation request is
+held until the page has reported) and, for the last page, when the test ends. Checking on the
+"load" event instead would switch themes under the test's own assertions, and `page.evaluate`
+cannot run while a navigation is held (it hangs), hence the page-side checker.
 """
 
+import json
 import os
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM must still work here.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-from collections.abc import Iterator  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
-import pytest  # noqa: E402
-from django.conf import settings  # noqa: E402
-from django.test import Client  # noqa: E402
+import pytest
+from django.conf import settings
+from django.test import Client
 
 CHROMIUM = Path("/usr/bin/chromium")
 AXE_PATH = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
@@ -38,36 +42,60 @@ DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 360, "height": 740}
 BROWSER_DIR = Path(__file__).resolve().parent
 
-# Runs axe in each theme on the current document and returns the violations, readable.
-AXE_RUN = """
-async () => {
-  const root = document.documentElement;
-  const original = root.getAttribute("data-theme");
-  const found = [];
-  try {
-    for (const theme of ["light", "dark"]) {
-      root.setAttribute("data-theme", theme);
-      const results = await axe.run(document, { resultTypes: ["violations"] });
-      for (const violation of results.violations) {
-        found.push({
-          theme,
-          id: violation.id,
-          impact: violation.impact,
-          help: violation.help,
-          nodes: violation.nodes.map((node) => ({
-            target: node.target.join(" "),
-            html: node.html,
-            summary: node.failureSummary,
-          })),
-        });
+# Added to every document before its own scripts (CSP does not apply to scripts added through
+# the DevTools protocol). It defines the check and runs it when the page is being left (the
+# navigation request is held meanwhile), or when the test ends.
+AXE_CHECK = """
+(() => {
+  if (window.top !== window || document.contentType !== "text/html") return;
+  if (!location.href.startsWith(%(origin)s)) return;
+  window.__perchoirAxeStarted(location.href);
+  let running = null;
+
+  async function check() {
+    const root = document.documentElement;
+    const original = root.getAttribute("data-theme");
+    const found = [];
+    let failure = null;
+    try {
+      for (const theme of ["light", "dark"]) {
+        root.setAttribute("data-theme", theme);
+        // Let any colour transition finish, or axe would read colours between two themes.
+        await new Promise((resolve) => requestAnimationFrame(resolve));
+        await Promise.all(document.getAnimations().map((animation) => animation.finished));
+        const results = await axe.run(document, { resultTypes: ["violations"] });
+        for (const violation of results.violations) {
+          found.push({
+            theme,
+            id: violation.id,
+            impact: violation.impact,
+            help: violation.help,
+            nodes: violation.nodes.map((node) => ({
+              target: node.target.join(" "),
+              html: node.html,
+              summary: node.failureSummary,
+            })),
+          });
+        }
       }
+    } catch (error) {
+      failure = String(error);
+    } finally {
+      if (original === null) root.removeAttribute("data-theme");
+      else root.setAttribute("data-theme", original);
     }
-  } finally {
-    if (original === null) root.removeAttribute("data-theme");
-    else root.setAttribute("data-theme", original);
+    await window.__perchoirAxeReport(location.href, found, failure);
   }
-  return found;
-}
+
+  window.__perchoirCheck = () => {
+    running = running || check();
+    return running;
+  };
+  // Leaving the page (link, form, goto, reload): check it while the navigation is held.
+  window.addEventListener("beforeunload", () => {
+    window.__perchoirCheck();
+  });
+})();
 """
 
 
@@ -119,7 +147,13 @@ def format_violations(url: str, violations: list[dict[str, Any]]) -> str:
 
 
 class PageChecker:
-    """Checks every HTML page of one browser page with axe-core and watches for CSP reports."""
+    """Checks every HTML page shown in one browser page with axe-core; watches for CSP reports.
+
+    Each document of ours announces itself when it starts. The check runs when the test is done
+    with the page, so it never changes the theme under the test's feet: on "beforeunload" (a
+    route handler holds the navigation request until the page's report lets it go) or when the
+    test ends.
+    """
 
     def __init__(self, page: Any, axe_source: str, origin: str) -> None:
         self.page = page
@@ -128,6 +162,12 @@ class PageChecker:
         self.problems: list[str] = []
         self.checked_urls: list[str] = []
         self.csp_errors: list[str] = []
+        self.pending: str | None = None
+        self.held: list[Any] = []
+        page.expose_binding("__perchoirAxeStarted", self._on_started)
+        page.expose_binding("__perchoirAxeReport", self._on_report)
+        page.add_init_script(axe_source)
+        page.add_init_script(AXE_CHECK % {"origin": json.dumps(origin)})
         page.on("console", self._on_console)
         page.route(self._is_ours, self._on_request)
 
@@ -138,33 +178,34 @@ class PageChecker:
         if "Content Security Policy" in message.text:
             self.csp_errors.append(f"{self.page.url}: {message.text}")
 
+    def _on_started(self, source: Any, url: str) -> None:
+        self.pending = url
+
+    def _on_report(
+        self, source: Any, url: str, violations: list[dict[str, Any]], failure: str | None
+    ) -> None:
+        self.checked_urls.append(url)
+        if failure:
+            self.problems.append(f"axe-core could not check {url}: {failure}")
+        elif violations:
+            self.problems.append(format_violations(url, violations))
+        if self.pending == url:
+            self.pending = None
+        held, self.held = self.held, []
+        for route in held:
+            route.continue_()
+
     def _on_request(self, route: Any) -> None:
-        # Before the browser leaves a page for another, check the page it leaves.
-        if route.request.is_navigation_request() and route.request.frame == self.page.main_frame:
-            self.check_current_page()
+        request = route.request
+        if self.pending and request.is_navigation_request() and request.frame.parent_frame is None:
+            self.held.append(route)  # Let go once the page being left has been checked.
+            return
         route.continue_()
 
     def check_current_page(self) -> None:
-        """Run axe-core once on the current document (in both themes), if it is one of ours."""
-        page = self.page
-        if not page.url.startswith(self.origin):
-            return
-        try:
-            state = page.evaluate(
-                "() => [document.contentType, Boolean(window.__perchoirChecked)]"
-            )
-            if state[0] != "text/html" or state[1]:
-                return
-            page.evaluate("() => { window.__perchoirChecked = true; }")
-            page.evaluate(self.axe_source)
-            violations = page.evaluate(AXE_RUN)
-        except Exception as error:  # The page went away under us: nothing left to check.
-            if "context was destroyed" in str(error) or "Target closed" in str(error):
-                return
-            raise
-        self.checked_urls.append(page.url)
-        if violations:
-            self.problems.append(format_violations(page.url, violations))
+        """Check the current page now, if it is one of ours and not checked yet."""
+        if self.pending and not self.page.is_closed():
+            self.page.evaluate("() => window.__perchoirCheck()")
 
     def assert_clean(self) -> None:
         self.check_current_page()

@@ -15,9 +15,7 @@ WIDTHS = pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280px", "3
 
 
 def assert_no_horizontal_scroll(page):
-    overflow = page.evaluate(
-        "() => [document.documentElement.scrollWidth, window.innerWidth]"
-    )
+    overflow = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
     assert overflow[0] <= overflow[1], f"the page scrolls sideways: {overflow}"
 
 
@@ -144,3 +142,29 @@ def test_content_security_policy_violations_are_caught(page, page_checker):
     assert page.evaluate("() => window.injected === undefined")
     assert any("Content Security Policy" in error for error in page_checker.csp_errors)
     page_checker.csp_errors.clear()
+
+
+def test_every_page_a_test_passes_through_is_checked_with_axe(page, page_checker, live_server):
+    page.goto("/")
+    page.get_by_role("link", name="Sign in").first.click()
+    page.wait_for_url("**/accounts/login/")
+    page.goto("/there-is-nothing-here/")
+    checked = [url.removeprefix(live_server.url) for url in page_checker.checked_urls]
+    assert checked == ["/", "/accounts/login/"]
+
+
+def test_accessibility_violations_fail_the_test_with_a_readable_list(page, page_checker):
+    page.route(
+        "**/broken-page/",
+        lambda route: route.fulfill(
+            content_type="text/html", body="<!DOCTYPE html><title>x</title><img src=a.png>"
+        ),
+    )
+    page.goto("/broken-page/")
+    page_checker.check_current_page()
+    report = "\n".join(page_checker.problems)
+    assert "image-alt" in report
+    assert "html-has-lang" in report
+    assert "[light theme]" in report
+    assert "[dark theme]" in report
+    page_checker.problems.clear()

@@ -1,4 +1,4 @@
-"""Checks shared by the tests of rendered pages: our design, and nothing a strict CSP would block."""
+"""Checks shared by tests of rendered pages: our design, and nothing a strict CSP blocks."""
 
 import re
 

@@ -18,8 +18,7 @@ pytestmark = pytest.mark.django_db
     ],
 )
 def test_entrance_pages_render_in_our_design_for_visitors(client, url_name, heading):
-    with_queries = client.get(reverse(url_name))
-    html = assert_designed_page(with_queries)
+    html = assert_designed_page(client.get(reverse(url_name)))
     assert heading in html
     assert "card--entrance" in html
 
@@ -76,7 +75,12 @@ def test_account_management_pages_sit_in_the_settings_layout(
 
 @pytest.mark.parametrize(
     "url_name",
-    ["mfa_activate_totp", "mfa_generate_recovery_codes", "mfa_add_webauthn", "account_reauthenticate"],
+    [
+        "mfa_activate_totp",
+        "mfa_generate_recovery_codes",
+        "mfa_add_webauthn",
+        "account_reauthenticate",
+    ],
 )
 def test_two_factor_pages_render_in_our_design(member_client, url_name):
     response = member_client.get(reverse(url_name), follow=True)

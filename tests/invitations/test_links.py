@@ -32,7 +32,7 @@ def test_member_creates_a_link_and_sees_it_with_a_copyable_address(
     assert "For Grace" in body
     assert f"http://testserver/invitations/join/{link.code}/" in body
     assert "readonly" in body
-    assert "invite-links.js" in body
+    assert "perchoir/js/copy.js" in body
     assert 'aria-current="page"' in body
 
 

@@ -1,10 +1,16 @@
-// A copy button for a secret shown once (a new access token). Without JavaScript the button
-// stays hidden and the read-only field can be selected and copied by hand.
+// Copy buttons: <button data-copy-target="field-id" data-copied-label="Copied" hidden>.
+// Without JavaScript the button stays hidden and the read-only field is selected and copied by hand.
 (function () {
   "use strict";
-  document.querySelectorAll("[data-copy-secret]").forEach(function (button) {
-    var field = document.getElementById(button.getAttribute("data-copy-secret"));
-    if (!field || !navigator.clipboard) {
+  document.querySelectorAll("[data-copy-target]").forEach(function (button) {
+    var field = document.getElementById(button.getAttribute("data-copy-target"));
+    if (!field) {
+      return;
+    }
+    field.addEventListener("focus", function () {
+      field.select();
+    });
+    if (!navigator.clipboard) {
       return;
     }
     var label = button.textContent;
@@ -21,9 +27,6 @@
           field.select();
         }
       );
-    });
-    field.addEventListener("focus", function () {
-      field.select();
     });
   });
 })();
