@@ -120,11 +120,12 @@ def test_anyone_requests_an_invitation_without_an_account(client):
         HTTP_ACCEPT_LANGUAGE="fr",
     )
     assert response.status_code == 202
-    assert "administrators will read your request" in response.json()["detail"]
+    assert "Les administrateurs vont lire votre demande" in response.json()["detail"]
     again = client.post(
         f"{API}/requests",
         {"email": "VISITOR@example.org", "message": "Me again."},
         content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="fr",
     )
     assert again.status_code == 202
     assert again.json() == response.json()
