@@ -234,7 +234,7 @@ MFA_TOTP_ISSUER = "Perchoir"
 # --- Email --------------------------------------------------------------------------------------
 
 
-def _email_settings(url: str) -> dict[str, object]:
+def email_settings_from_url(url: str) -> dict[str, object]:
     """Turn PERCHOIR_EMAIL_URL into Django's email settings.
 
     `smtp://user:password@host:587` (STARTTLS), `smtps://…:465` (TLS), `file:///path`,
@@ -268,7 +268,7 @@ def _email_settings(url: str) -> dict[str, object]:
     }
 
 
-globals().update(_email_settings(env("EMAIL_URL")))
+globals().update(email_settings_from_url(env("EMAIL_URL")))
 DEFAULT_FROM_EMAIL = env("EMAIL_FROM", "Perchoir <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

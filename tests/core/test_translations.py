@@ -19,7 +19,8 @@ def catalogue_entries(text: str) -> list[tuple[str, str, bool]]:
     entries = []
     for block in text.split("\n\n"):
         fuzzy = any(line.startswith("#,") and "fuzzy" in line for line in block.splitlines())
-        msgid = "".join(re.findall(r'^(?:msgid|msgid_plural)?\s*"(.*)"$', block.split("msgstr")[0], re.M))
+        head = block.split("msgstr")[0]
+        msgid = "".join(re.findall(r'^(?:msgid|msgid_plural)?\s*"(.*)"$', head, re.M))
         msgstrs = re.findall(r'^msgstr(?:\[\d\])? "(.*)"(?:\n"(.*)")*', block, re.M)
         translated = all("".join(part) for part in msgstrs) if msgstrs else False
         if msgid:
@@ -28,7 +29,8 @@ def catalogue_entries(text: str) -> list[tuple[str, str, bool]]:
 
 
 def incomplete(text: str) -> list[str]:
-    return [msgid for msgid, translated, fuzzy in catalogue_entries(text) if fuzzy or not translated]
+    entries = catalogue_entries(text)
+    return [msgid for msgid, translated, fuzzy in entries if fuzzy or not translated]
 
 
 def test_french_catalogue_has_no_untranslated_or_fuzzy_entry():
@@ -38,7 +40,7 @@ def test_french_catalogue_has_no_untranslated_or_fuzzy_entry():
 def test_every_string_of_the_source_is_in_the_french_catalogue(tmp_path):
     if not shutil.which("xgettext"):
         if os.environ.get("CI"):
-            pytest.fail("gettext's xgettext is needed to extract the strings (apt-get install gettext)")
+            pytest.fail("xgettext is needed to extract the strings: apt-get install gettext")
         pytest.skip("gettext is not installed")
     copy = tmp_path / "perchoir"
     shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__", "*.mo"))

@@ -2,6 +2,7 @@
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -37,7 +38,8 @@ class Command(BaseCommand):
             self._start_web(host, port, web_workers),
             subprocess.Popen([sys.executable, "-m", "perchoir", "db_worker", "--interval", "0.5"]),
         ]
-        self._announce(host, port)
+        if self._wait_until_listening(host, port, processes[0]):
+            self._announce(host, port)
         self._supervise(processes)
 
     def _start_web(self, host: str, port: int, workers: int) -> subprocess.Popen[bytes]:
@@ -53,6 +55,19 @@ class Command(BaseCommand):
                 "--log-level", "warning",
             ]
         )  # fmt: skip
+
+    def _wait_until_listening(
+        self, host: str, port: int, web: subprocess.Popen[bytes], seconds: float = 60
+    ) -> bool:
+        """Announce the address only once it answers (False if the server died first)."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and web.poll() is None:
+            try:
+                with socket.create_connection((host, port), timeout=1):
+                    return True
+            except OSError:
+                time.sleep(0.2)
+        return False
 
     def _announce(self, host: str, port: int) -> None:
         address = f"http://{host}:{port}/"
