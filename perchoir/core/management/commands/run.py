@@ -34,13 +34,20 @@ class Command(BaseCommand):
             os.environ["PERCHOIR_SITE_URL"] = settings.SITE_URL
         call_command("migrate", interactive=False, verbosity=0)
         call_command("createcachetable", verbosity=0)
+        # From here on Ctrl-C (or SIGTERM) means: stop both children, then leave.
+        self.stopping = False
+        signal.signal(signal.SIGINT, self._request_stop)
+        signal.signal(signal.SIGTERM, self._request_stop)
         processes = [
             self._start_web(host, port, web_workers),
             subprocess.Popen([sys.executable, "-m", "perchoir", "db_worker", "--interval", "0.5"]),
         ]
-        if self._wait_until_listening(host, port, processes[0]):
+        if self._wait_until_listening(host, port, processes[0]) and not self.stopping:
             self._announce(host, port)
         self._supervise(processes)
+
+    def _request_stop(self, signum: int, frame: object) -> None:
+        self.stopping = True
 
     def _start_web(self, host: str, port: int, workers: int) -> subprocess.Popen[bytes]:
         return subprocess.Popen(  # noqa: S603 (our own interpreter and fixed arguments)
@@ -61,7 +68,7 @@ class Command(BaseCommand):
     ) -> bool:
         """Announce the address only once it answers (False if the server died first)."""
         deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline and web.poll() is None:
+        while time.monotonic() < deadline and web.poll() is None and not self.stopping:
             try:
                 with socket.create_connection((host, port), timeout=1):
                     return True
@@ -86,15 +93,7 @@ class Command(BaseCommand):
         self.stdout.write("Press Ctrl-C to stop.")
 
     def _supervise(self, processes: list[subprocess.Popen[bytes]]) -> None:
-        stopping = False
-
-        def stop(signum: int, frame: object) -> None:
-            nonlocal stopping
-            stopping = True
-
-        signal.signal(signal.SIGINT, stop)
-        signal.signal(signal.SIGTERM, stop)
-        while not stopping and all(p.poll() is None for p in processes):
+        while not self.stopping and all(p.poll() is None for p in processes):
             time.sleep(0.3)
         for process in processes:
             if process.poll() is None:
@@ -106,5 +105,5 @@ class Command(BaseCommand):
             except subprocess.TimeoutExpired:
                 process.kill()
         self.stdout.write("Perchoir stopped.")
-        if not stopping:
+        if not self.stopping:  # a child died on its own
             raise SystemExit(1)
