@@ -13,6 +13,11 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from perchoir.accounts.providers import (
+    provider_authorization_origins,
+    socialaccount_providers_from_env,
+)
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -69,6 +74,10 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.github",
+    "allauth.socialaccount.providers.google",
+    "allauth.socialaccount.providers.twitter_oauth2",
     "allauth.mfa",
     "ninja",
     "perchoir.core",
@@ -76,6 +85,7 @@ INSTALLED_APPS = [
     "perchoir.invitations",
     "perchoir.media",
     "perchoir.api",
+    "perchoir.follows",
 ]
 
 MIDDLEWARE = [
@@ -224,9 +234,18 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
 }
+SOCIALACCOUNT_ADAPTER = "perchoir.accounts.social_adapter.SocialAccountAdapter"
+SOCIALACCOUNT_FORMS = {"signup": "perchoir.accounts.forms.SocialSignupForm"}
+# Sign-in providers (OpenID Connect, GitHub, Google, X) from PERCHOIR_* variables; apps added in
+# the admin work as well. The newcomer always confirms the handle (no automatic sign-up), and an
+# account is never found or linked through an email address a provider reports.
+SOCIALACCOUNT_PROVIDERS = socialaccount_providers_from_env(os.environ)
 SOCIALACCOUNT_AUTO_SIGNUP = False
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
+SOCIALACCOUNT_STORE_TOKENS = False
+# The CSP's form-action: starting a sign-in is a POST answered by a redirect to the provider.
+CSP_FORM_ACTION = ["'self'", *provider_authorization_origins(SOCIALACCOUNT_PROVIDERS)]
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_PASSKEY_LOGIN_ENABLED = False
 MFA_TOTP_ISSUER = "Perchoir"

@@ -9,6 +9,7 @@ from perchoir.core import views as core_views
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("perchoir.core.urls")),
     path("", include("perchoir.accounts.urls")),
+    path("", include("perchoir.follows.urls")),
     path("invitations/", include("perchoir.invitations.urls")),
     path("", include("perchoir.api.urls")),
     path("accounts/", include("allauth.urls")),

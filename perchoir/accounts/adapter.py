@@ -1,11 +1,17 @@
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.models import EmailAddress
+from django.contrib import messages
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
+from perchoir.core.selectors import site_settings_get
 from perchoir.invitations.services import (
     FOUNDER_SESSION_KEY,
     INVITE_SESSION_KEY,
+    PENDING_INVITE_SESSION_KEY,
+    pending_invitations_claim,
     signup_is_open,
     signup_user_save,
 )
@@ -27,6 +33,7 @@ class AccountAdapter(DefaultAccountAdapter):
         return signup_is_open(
             founder_token=session.get(FOUNDER_SESSION_KEY),
             invite_code=session.get(INVITE_SESSION_KEY),
+            pending_token=session.get(PENDING_INVITE_SESSION_KEY),
         )
 
     def save_user(self, request: HttpRequest, user: Any, form: Any, commit: bool = True) -> Any:
@@ -38,7 +45,30 @@ class AccountAdapter(DefaultAccountAdapter):
             user=user,
             founder_token=request.session.get(FOUNDER_SESSION_KEY),
             invite_code=request.session.get(INVITE_SESSION_KEY),
+            pending_token=request.session.get(PENDING_INVITE_SESSION_KEY),
         )
         request.session.pop(FOUNDER_SESSION_KEY, None)
         request.session.pop(INVITE_SESSION_KEY, None)
+        request.session.pop(PENDING_INVITE_SESSION_KEY, None)
         return saved
+
+    def confirm_email(self, request: HttpRequest, email_address: EmailAddress) -> bool:
+        """Verifying an address claims the invitations waiting for it; a newcomer who came by
+        invitation is welcomed on the page they land on (the home page)."""
+        confirmed = super().confirm_email(request, email_address)
+        if not confirmed:
+            return confirmed
+        user = email_address.user
+        claimed = pending_invitations_claim(user=user, email=email_address.email)
+        inviter = claimed[0].inviter if claimed else None
+        if inviter is None and user.last_login is None:
+            # Signed up through an emailed invitation's link: claimed at sign-up.
+            earlier = user.claimed_invitations.select_related("inviter").first()
+            inviter = earlier.inviter if earlier is not None else None
+        if inviter is not None:
+            messages.success(
+                request,
+                _("Welcome to %(site)s! You are here at the invitation of %(name)s.")
+                % {"site": site_settings_get().name, "name": inviter.name},
+            )
+        return confirmed

@@ -3,14 +3,14 @@ from datetime import datetime
 from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
-from ninja import File, Router, Schema, UploadedFile
+from ninja import File, Router, Schema, Status, UploadedFile
 
 from perchoir.api.errors import ErrorOut
 from perchoir.core.types import AuthenticatedRequest
 from perchoir.media.models import Image
 from perchoir.media.selectors import image_thumbnail_urls, image_url
 
-from . import permissions, selectors, services
+from . import identities, permissions, selectors, services
 from .models import User
 
 router = Router(tags=["people"])
@@ -141,6 +141,47 @@ def me_avatar_set(request: AuthenticatedRequest, file: UploadedFile = File(...))
 def me_avatar_remove(request: AuthenticatedRequest) -> object:
     services.profile_avatar_remove(user=selectors.profile_get_for_user(request.user))
     return _me(request)
+
+
+class IdentityOut(Schema):
+    id: int
+    provider: str
+    provider_name: str
+    username: str
+    profile_url: str
+    shown_on_profile: bool
+
+
+class IdentityIn(Schema):
+    shown_on_profile: bool
+
+
+@router.get("/me/identities", response=list[IdentityOut], summary="My linked accounts")
+def me_identities(request: AuthenticatedRequest) -> object:
+    return identities.identity_list_for_user(user=request.user)
+
+
+@router.patch(
+    "/me/identities/{identity_id}",
+    response={200: IdentityOut, 400: ErrorOut, 404: ErrorOut},
+    summary="Show or hide a linked account on my profile",
+)
+def me_identity_update(
+    request: AuthenticatedRequest, identity_id: int, payload: IdentityIn
+) -> object:
+    return identities.identity_profile_visibility_set(
+        user=request.user, identity_id=identity_id, shown=payload.shown_on_profile
+    )
+
+
+@router.delete(
+    "/me/identities/{identity_id}",
+    response={204: None, 404: ErrorOut, 409: ErrorOut},
+    summary="Unlink an account (never the last way to sign in)",
+)
+def me_identity_unlink(request: AuthenticatedRequest, identity_id: int) -> object:
+    identities.identity_unlink(user=request.user, identity_id=identity_id)
+    return Status(204, None)
 
 
 @router.get(

@@ -1,4 +1,5 @@
 from allauth.account.forms import SignupForm as AllauthSignupForm
+from allauth.socialaccount.forms import SignupForm as AllauthSocialSignupForm
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -8,6 +9,17 @@ from .validators import HANDLE_MAX_LENGTH
 
 
 class SignupForm(AllauthSignupForm):
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        handle = self.fields["username"]
+        handle.label = _("Handle")
+        handle.help_text = _("Letters, digits and underscores; people find you as @handle.")
+        handle.widget.attrs.update({"maxlength": HANDLE_MAX_LENGTH, "autocapitalize": "none"})
+
+
+class SocialSignupForm(AllauthSocialSignupForm):
+    """First sign-in through a provider: confirm or change the suggested handle."""
+
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         handle = self.fields["username"]

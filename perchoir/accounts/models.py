@@ -121,3 +121,21 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def name(self) -> str:
         return self.display_name or self.handle
+
+
+class IdentityDisplay(models.Model):
+    """Whether a linked identity (allauth's SocialAccount) is shown on its owner's profile.
+
+    No row: not shown, the default. allauth's own model cannot take fields, hence this one.
+    """
+
+    account = models.OneToOneField(
+        "socialaccount.SocialAccount",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="perchoir_display",
+    )
+    shown_on_profile = models.BooleanField(_("shown on my profile"), default=False)
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.shown_on_profile}"

@@ -9,4 +9,15 @@ urlpatterns: list[URLPattern] = [
     path("settings/profile/", views.settings_profile, name="settings-profile"),
     path("settings/preferences/", views.settings_preferences, name="settings-preferences"),
     path("settings/language/", views.language, name="language"),
+    path("settings/identities/", views.settings_identities, name="settings-identities"),
+    path(
+        "settings/identities/<int:identity_id>/unlink/",
+        views.settings_identity_unlink,
+        name="settings-identity-unlink",
+    ),
+    path(
+        "settings/identities/<int:identity_id>/profile/",
+        views.settings_identity_profile,
+        name="settings-identity-profile",
+    ),
 ]

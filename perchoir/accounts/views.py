@@ -13,13 +13,16 @@ from django.views.decorators.http import require_POST
 
 from perchoir.core.errors import ApplicationError
 from perchoir.core.types import AuthenticatedRequest
+from perchoir.follows.permissions import can_follow
+from perchoir.follows.selectors import profile_get_with_follows
 
-from . import permissions, selectors, services
+from . import identities, permissions, selectors, services
 from .forms import PreferencesForm, ProfileForm
 
 
 def profile(request: HttpRequest, handle: str) -> HttpResponse:
-    person = selectors.profile_get_by_handle(handle)
+    # The person and their follow counts in one query (perchoir.follows).
+    person, follows = profile_get_with_follows(handle=handle, viewer=request.user)
     if person.handle != handle:
         return redirect("accounts:profile", handle=person.handle)
     return render(
@@ -29,6 +32,9 @@ def profile(request: HttpRequest, handle: str) -> HttpResponse:
             "person": person,
             "can_edit": permissions.can_edit_profile(request.user, person),
             "show_role_badge": permissions.can_see_role_badge(request.user, person),
+            "follows": follows,
+            "can_follow": can_follow(request.user, person),
+            "identities": identities.identity_list_shown_on_profile(person=person),
         },
     )
 
@@ -151,3 +157,48 @@ def language(request: HttpRequest) -> HttpResponse:
         services.preferences_language_set(user=request.user, language=code)
     _set_language_cookie(response, code)
     return response
+
+
+# --- Linked identities (accounts at sign-in providers) -----------------------------------------
+
+
+@login_required
+def settings_identities(request: AuthenticatedRequest) -> HttpResponse:
+    return render(
+        request,
+        "accounts/settings_identities.html",
+        {
+            "identities": identities.identity_list_for_user(user=request.user),
+            "has_password": request.user.has_usable_password(),
+            "settings_section": "identities",
+        },
+    )
+
+
+@login_required
+@require_POST
+def settings_identity_unlink(request: AuthenticatedRequest, identity_id: int) -> HttpResponse:
+    try:
+        identities.identity_unlink(user=request.user, identity_id=identity_id)
+    except ApplicationError as error:
+        messages.error(request, str(error.message))
+    else:
+        messages.success(request, _("The account is unlinked."))
+    return redirect("accounts:settings-identities")
+
+
+@login_required
+@require_POST
+def settings_identity_profile(request: AuthenticatedRequest, identity_id: int) -> HttpResponse:
+    shown = request.POST.get("shown_on_profile") == "1"
+    identity = identities.identity_profile_visibility_set(
+        user=request.user, identity_id=identity_id, shown=shown
+    )
+    if shown:
+        message = _("%(identity)s is shown on your profile.") % {"identity": identity.label}
+    else:
+        message = _("%(identity)s is no longer shown on your profile.") % {
+            "identity": identity.label
+        }
+    messages.success(request, message)
+    return redirect("accounts:settings-identities")

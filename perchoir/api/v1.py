@@ -56,11 +56,13 @@ install_error_handlers(api)
 def _add_routers() -> None:
     from perchoir.accounts.api import router as accounts_router
     from perchoir.api.tokens import router as tokens_router
+    from perchoir.follows.api import router as follows_router
     from perchoir.invitations.api import router as invitations_router
 
     api.add_router("/", accounts_router)
     api.add_router("/tokens", tokens_router)
     api.add_router("/invitations", invitations_router)
+    api.add_router("/", follows_router)
 
 
 _add_routers()

@@ -1,5 +1,6 @@
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
@@ -7,7 +8,7 @@ from django.utils import translation
 from .errors import ApplicationError, RateLimited
 
 # No 'unsafe-inline' anywhere: every script and style is a file under /static/.
-CONTENT_SECURITY_POLICY = "; ".join(
+_POLICY_WITHOUT_FORM_ACTION = "; ".join(
     [
         "default-src 'self'",
         "script-src 'self'",
@@ -19,9 +20,17 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "object-src 'none'",
         "base-uri 'none'",
         "frame-ancestors 'none'",
-        "form-action 'self'",
     ]
 )
+# The policy when no sign-in provider is configured.
+CONTENT_SECURITY_POLICY = f"{_POLICY_WITHOUT_FORM_ACTION}; form-action 'self'"
+
+
+def content_security_policy() -> str:
+    """With the sign-in providers' origins: browsers apply form-action to the redirect that
+    follows the POST starting a sign-in (settings.CSP_FORM_ACTION)."""
+    form_action = " ".join(getattr(settings, "CSP_FORM_ACTION", ["'self'"]))
+    return f"{_POLICY_WITHOUT_FORM_ACTION}; form-action {form_action}"
 
 
 class ContentSecurityPolicyMiddleware:
@@ -30,7 +39,7 @@ class ContentSecurityPolicyMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("Content-Security-Policy", content_security_policy())
         response.headers.setdefault(
             "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
         )

@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.pagination import paginate
@@ -17,7 +18,7 @@ from perchoir.core.services import site_settings_update
 from perchoir.core.types import AuthenticatedRequest
 
 from . import selectors, services
-from .models import InviteLink, InviteRequest, InviteRequestStatus
+from .models import InviteLink, InviteRequest, InviteRequestStatus, PendingInvitation
 from .permissions import can_change_site_rules
 
 router = Router(tags=["invitations"])
@@ -82,6 +83,29 @@ class InviteRequestOut(Schema):
     invite_link_id: int | None
 
 
+class PendingInvitationOut(Schema):
+    id: int
+    address: str
+    address_kind: str
+    message: str
+    target_kind: str
+    status: str
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+    claimed_at: datetime | None
+    claimed_by: PersonOut | None
+
+    @staticmethod
+    def resolve_status(obj: PendingInvitation) -> str:
+        return str(obj.status().value)
+
+
+class PendingInvitationIn(Schema):
+    address: str
+    message: str = ""
+
+
 class RulesOut(Schema):
     mode: str
     members_may_invite: bool
@@ -131,6 +155,45 @@ def link_create(request: AuthenticatedRequest, payload: InviteLinkCreateIn) -> A
 )
 def link_revoke(request: AuthenticatedRequest, link_id: int) -> Any:
     services.invite_link_revoke(user=request.user, link_id=link_id)
+    return Status(204, None)
+
+
+@router.get(
+    "/pending",
+    response=list[PendingInvitationOut],
+    summary="List my invitations to people who are not here yet, newest first",
+)
+@paginate(NewestFirst)
+def pending_list(request: AuthenticatedRequest) -> Any:
+    return selectors.pending_invitation_list_for_user(user=request.user)
+
+
+@router.post(
+    "/pending",
+    response={
+        200: PendingInvitationOut,
+        201: PendingInvitationOut,
+        400: ErrorOut,
+        403: ErrorOut,
+        429: ErrorOut,
+    },
+    summary="Invite an email address or provider:username (200: one was already waiting)",
+)
+def pending_create(request: AuthenticatedRequest, payload: PendingInvitationIn) -> Any:
+    before = timezone.now()
+    invitation = services.pending_invitation_create(
+        inviter=request.user, address=payload.address, message=payload.message
+    )
+    return Status(200 if invitation.created_at < before else 201, invitation)
+
+
+@router.delete(
+    "/pending/{invitation_id}",
+    response={204: None, 404: ErrorOut, 409: ErrorOut},
+    summary="Revoke a waiting invitation",
+)
+def pending_revoke(request: AuthenticatedRequest, invitation_id: int) -> Any:
+    services.pending_invitation_revoke(user=request.user, invitation_id=invitation_id)
     return Status(204, None)
 
 

@@ -11,7 +11,29 @@ from perchoir.core.services import (
     INVITE_QUOTA_LIMIT,
 )
 
-from .services import INVITE_NOTE_MAX_LENGTH, INVITE_REQUEST_MESSAGE_MAX_LENGTH
+from .services import (
+    INVITE_NOTE_MAX_LENGTH,
+    INVITE_REQUEST_MESSAGE_MAX_LENGTH,
+    PENDING_INVITATION_MESSAGE_MAX_LENGTH,
+)
+
+
+class PendingInvitationCreateForm(forms.Form):
+    address = forms.CharField(
+        label=_("Email address or provider:username"),
+        max_length=254,
+        help_text=_(
+            "For example grace@example.org or github:octocat. The invitation waits until "
+            "that person verifies the address or signs in with that account."
+        ),
+    )
+    message = forms.CharField(
+        label=_("Message"),
+        required=False,
+        max_length=PENDING_INVITATION_MESSAGE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Optional: a few words sent with an emailed invitation."),
+    )
 
 
 class InviteLinkCreateForm(forms.Form):

@@ -114,3 +114,116 @@ class InviteRequest(models.Model):
 
     def __str__(self) -> str:
         return self.email
+
+
+class PendingInvitationAddressKind(models.TextChoices):
+    EMAIL = "email", _("Email address")
+    IDENTITY = "identity", _("Account elsewhere")
+
+
+class PendingInvitationTargetKind(models.TextChoices):
+    """What the invitation leads to; conversations and collections will be added here."""
+
+    SITE = "site", _("The site")
+
+
+class PendingInvitationStatus(models.TextChoices):
+    WAITING = "waiting", _("Waiting")
+    CLAIMED = "claimed", _("Claimed")
+    EXPIRED = "expired", _("Expired")
+    REVOKED = "revoked", _("Revoked")
+
+
+class PendingInvitation(models.Model):
+    """An invitation addressed to someone who has no account yet: an email address or an
+    identity at a sign-in provider (`provider:username`). Claimed when that person verifies the
+    address or first signs in with that identity."""
+
+    inviter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="pending_invitations",
+        verbose_name=_("invited by"),
+    )
+    address_kind = models.CharField(max_length=16, choices=PendingInvitationAddressKind.choices)
+    email = models.EmailField(_("email address"), blank=True, default="")
+    provider = models.CharField(_("provider"), max_length=64, blank=True, default="")
+    # Lowercased: identities are matched without regard to case.
+    username = models.CharField(_("username"), max_length=150, blank=True, default="")
+    message = models.TextField(_("message"), max_length=1000, blank=True, default="")
+    target_kind = models.CharField(
+        max_length=32,
+        choices=PendingInvitationTargetKind.choices,
+        default=PendingInvitationTargetKind.SITE,
+    )
+    # The invited-to object's id; empty for the site itself.
+    target_id = models.PositiveBigIntegerField(null=True, blank=True)
+    # SHA-256 of the one-time token in the email link; empty for identity invitations.
+    token_hash = models.CharField(max_length=64, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="claimed_invitations",
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["provider", "username"], name="pending_invitation_identity"),
+            models.Index(Lower("email"), name="pending_invitation_email"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["token_hash"],
+                condition=~models.Q(token_hash=""),
+                name="pending_invitation_unique_token",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(address_kind="email", provider="", username="") & ~models.Q(email="")
+                )
+                | (
+                    models.Q(address_kind="identity", email="")
+                    & ~models.Q(provider="")
+                    & ~models.Q(username="")
+                ),
+                name="pending_invitation_address_matches_kind",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(target_kind="site", target_id__isnull=True),
+                name="pending_invitation_known_target",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.address
+
+    @property
+    def address(self) -> str:
+        if self.address_kind == PendingInvitationAddressKind.EMAIL:
+            return self.email
+        return f"{self.provider}:{self.username}"
+
+    def status(self, now: "datetime | None" = None) -> PendingInvitationStatus:
+        """Claimed wins over revoked, revoked over expired."""
+        now = now or timezone.now()
+        if self.claimed_at is not None:
+            return PendingInvitationStatus.CLAIMED
+        if self.revoked_at is not None:
+            return PendingInvitationStatus.REVOKED
+        if self.expires_at <= now:
+            return PendingInvitationStatus.EXPIRED
+        return PendingInvitationStatus.WAITING
+
+    def is_waiting(self, now: "datetime | None" = None) -> bool:
+        return self.status(now) == PendingInvitationStatus.WAITING
+
+    @property
+    def status_label(self) -> str:
+        return str(self.status().label)

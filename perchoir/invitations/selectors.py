@@ -1,5 +1,6 @@
 """Reads about invitations; each takes the viewer and hides what they may not see."""
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -11,7 +12,13 @@ from django.utils.translation import gettext as _
 from perchoir.accounts.models import User
 from perchoir.core.errors import NotFound
 
-from .models import InviteLink, InviteRequest, InviteRequestStatus
+from .models import (
+    InviteLink,
+    InviteRequest,
+    InviteRequestStatus,
+    PendingInvitation,
+    PendingInvitationAddressKind,
+)
 from .permissions import (
     can_review_invite_requests,
     can_revoke_invite_link,
@@ -50,7 +57,8 @@ def invite_link_get_for_revoke(*, user: User, link_id: int) -> InviteLink:
 
 
 def invite_seats_held(*, user: User, now: datetime | None = None) -> int:
-    """Seats of the person's quota in use: every seat of a usable link, taken seats otherwise."""
+    """Seats of the person's quota in use: every seat of a usable link, taken seats otherwise,
+    and one seat per waiting or claimed invitation (expired and revoked ones give it back)."""
     now = now or timezone.now()
     total = InviteLink.objects.filter(created_by=user).aggregate(
         seats=Sum(
@@ -61,7 +69,86 @@ def invite_seats_held(*, user: User, now: datetime | None = None) -> int:
             )
         )
     )["seats"]
-    return int(total or 0)
+    invitations = PendingInvitation.objects.filter(
+        Q(claimed_at__isnull=False) | _waiting_q(now), inviter=user
+    ).count()
+    return int(total or 0) + invitations
+
+
+# --- Invitations waiting for people who are not here yet --------------------------------------
+
+
+def _waiting_q(now: datetime) -> Q:
+    return Q(claimed_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now)
+
+
+def pending_invitation_for_identity(provider: str, username: str) -> PendingInvitation | None:
+    """The oldest waiting invitation addressed to `provider:username`, or None.
+
+    Used at sign-in through a provider: on an invite-only site it lets that person sign up.
+    """
+    provider = provider.strip().lower()
+    username = username.strip().lower()
+    if not provider or not username:
+        return None
+    return (
+        PendingInvitation.objects.select_related("inviter")
+        .filter(
+            _waiting_q(timezone.now()),
+            address_kind=PendingInvitationAddressKind.IDENTITY,
+            provider=provider,
+            username=username,
+        )
+        .order_by("created_at", "id")
+        .first()
+    )
+
+
+def pending_invitation_get_by_token(*, token: str) -> PendingInvitation | None:
+    """The invitation whose email link carries `token`, whatever its state, or None."""
+    if not token:
+        return None
+    return (
+        PendingInvitation.objects.select_related("inviter__avatar")
+        .filter(token_hash=hashlib.sha256(token.encode()).hexdigest())
+        .first()
+    )
+
+
+def pending_invitations_matching(
+    *, provider: str | None = None, username: str | None = None, email: str | None = None
+) -> QuerySet[PendingInvitation]:
+    """Waiting invitations addressed to this identity or this email address, oldest first."""
+    match = Q(pk__in=[])
+    if provider and username:
+        match |= Q(
+            address_kind=PendingInvitationAddressKind.IDENTITY,
+            provider=provider.strip().lower(),
+            username=username.strip().lower(),
+        )
+    if email and email.strip():
+        match |= Q(address_kind=PendingInvitationAddressKind.EMAIL, email__iexact=email.strip())
+    return (
+        PendingInvitation.objects.filter(match)
+        .filter(_waiting_q(timezone.now()))
+        .order_by("created_at", "id")
+    )
+
+
+def pending_invitation_list_for_user(*, user: User) -> QuerySet[PendingInvitation]:
+    """The person's own invitations, newest first, with who claimed each."""
+    return (
+        PendingInvitation.objects.filter(inviter=user)
+        .select_related("claimed_by__avatar")
+        .order_by("-created_at", "-id")
+    )
+
+
+def pending_invitation_get_for_revoke(*, user: User, invitation_id: int) -> PendingInvitation:
+    invitation = PendingInvitation.objects.filter(id=invitation_id, inviter_id=user.id).first()
+    if invitation is None:
+        raise NotFound(_("This invitation does not exist, or it is not yours."))
+    return invitation
 
 
 @dataclass

@@ -1,10 +1,16 @@
 """Who may join the site: the founder link, invite links, sign-up, invitation requests."""
 
 import hashlib
+import re
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
+from allauth.account.models import EmailAddress
+from allauth.socialaccount.models import SocialApp
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -18,14 +24,28 @@ from perchoir.core.models import SiteMode, SiteSettings
 from perchoir.core.ratelimit import ratelimit_hit
 from perchoir.core.selectors import site_settings_get
 
-from .models import InviteLink, InviteLinkStatus, InviteRequest, InviteRequestStatus
+from .models import (
+    InviteLink,
+    InviteLinkStatus,
+    InviteRequest,
+    InviteRequestStatus,
+    PendingInvitation,
+    PendingInvitationAddressKind,
+    PendingInvitationTargetKind,
+)
 from .permissions import (
     can_create_invite_link,
     can_request_invitation,
     can_review_invite_requests,
     invite_quota_applies,
 )
-from .selectors import invite_link_get_for_revoke, invite_seats_held
+from .selectors import (
+    invite_link_get_for_revoke,
+    invite_seats_held,
+    pending_invitation_get_by_token,
+    pending_invitation_get_for_revoke,
+    pending_invitations_matching,
+)
 
 INVITE_NOTE_MAX_LENGTH = 120
 INVITE_REQUEST_MESSAGE_MAX_LENGTH = 1000
@@ -167,8 +187,11 @@ def invite_link_revoke(*, user: User, link_id: int) -> InviteLink:
 # --- Sign-up --------------------------------------------------------------------------------
 
 
-def signup_is_open(*, founder_token: str | None, invite_code: str | None) -> bool:
-    """Whether the sign-up form may be shown to someone holding these (from their session)."""
+def signup_is_open(
+    *, founder_token: str | None, invite_code: str | None, pending_token: str | None = None
+) -> bool:
+    """Whether the sign-up form may be shown to someone holding these (from their session):
+    the founder token, an invite link's code, the token of an emailed invitation."""
     if founder_token and founder_token_is_valid(founder_token):
         return True
     site = site_settings_get()
@@ -176,6 +199,10 @@ def signup_is_open(*, founder_token: str | None, invite_code: str | None) -> boo
         return True
     if site.mode == SiteMode.CLOSED:
         return False
+    if pending_token:
+        invitation = pending_invitation_get_by_token(token=pending_token)
+        if invitation is not None and invitation.is_waiting():
+            return True
     if not invite_code:
         return False
     link = InviteLink.objects.filter(code=invite_code).first()
@@ -184,13 +211,18 @@ def signup_is_open(*, founder_token: str | None, invite_code: str | None) -> boo
 
 @transaction.atomic
 def signup_user_save(
-    *, user: User, founder_token: str | None = None, invite_code: str | None = None
+    *,
+    user: User,
+    founder_token: str | None = None,
+    invite_code: str | None = None,
+    pending_token: str | None = None,
 ) -> User:
     """Save a new account as the site's rules allow, in one transaction.
 
     The founder becomes the administrator and the founder link stops working. On an invite-only
     site the invite link is locked, checked again and counted, so that its last seat goes to
-    one person only: the other gets a clear error and no account.
+    one person only: the other gets a clear error and no account. An emailed invitation's token
+    works like a one-use link: it is claimed by the new account.
     """
     if founder_token:
         site_settings_get()
@@ -209,6 +241,26 @@ def signup_user_save(
     site = site_settings_get()
     if site.mode == SiteMode.CLOSED:
         raise Forbidden(_("This site is not accepting new accounts."))
+    invitation = None
+    if pending_token:
+        invitation = (
+            PendingInvitation.objects.select_for_update()
+            .filter(token_hash=token_digest(pending_token))
+            .first()
+        )
+        if invitation is not None and not invitation.is_waiting():
+            if site.mode == SiteMode.INVITE_ONLY and not invite_code:
+                raise Conflict(
+                    _(
+                        "This invitation has already been used, has expired or was withdrawn. "
+                        "Your account was not created; ask for a new invitation."
+                    )
+                )
+            invitation = None
+    if invitation is not None:
+        user.save()
+        _pending_invitations_mark_claimed(user=user, invitations=[invitation])
+        return user
     link = None
     if invite_code:
         link = InviteLink.objects.select_for_update().filter(code=invite_code).first()
@@ -336,3 +388,244 @@ def invite_request_decline(*, actor: User, request_id: int) -> InviteRequest:
         language=invite_request.language,
     )
     return invite_request
+
+
+# --- Invitations waiting for people who are not here yet --------------------------------------
+
+PENDING_INVITATION_MESSAGE_MAX_LENGTH = 1000
+PENDING_INVITATION_CREATE_LIMIT = 30
+PENDING_INVITATION_CREATE_PERIOD = 3600
+PENDING_INVITE_SESSION_KEY = "perchoir_pending_invitation_token"
+# A provider's username: letters, digits and the few signs providers allow (no spaces, no ':').
+IDENTITY_USERNAME_PATTERN = re.compile(r"^[\w.@+-]{1,150}$")
+PROVIDER_ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+
+
+def known_provider_ids() -> list[str]:
+    """The sign-in providers of this site, by allauth provider id (OIDC: its configured id),
+    from the settings and from the applications added in the admin; sorted."""
+    ids: set[str] = set()
+    for key, config in (getattr(settings, "SOCIALACCOUNT_PROVIDERS", None) or {}).items():
+        if key == "openid_connect":
+            ids.update(app["provider_id"] for app in (config or {}).get("APPS", []))
+        else:
+            ids.add(key)
+    for provider, provider_id in SocialApp.objects.values_list("provider", "provider_id"):
+        ids.add(provider_id or provider)
+    return sorted(ids)
+
+
+@dataclass(frozen=True)
+class InvitationAddress:
+    kind: PendingInvitationAddressKind
+    email: str = ""
+    provider: str = ""
+    username: str = ""
+
+
+def pending_invitation_address_parse(address: str) -> InvitationAddress:
+    """An email address or `provider:username`, checked; InvalidInput with a clear message."""
+    address = address.strip()
+    field = "address"
+    if not address:
+        raise InvalidInput.for_field(
+            field, _("Write an email address or provider:username, for example github:octocat.")
+        )
+    if ":" in address:
+        provider, _sep, username = address.partition(":")
+        provider = provider.strip().lower()
+        username = username.strip().lstrip("@").lower()
+        if not PROVIDER_ID_PATTERN.match(provider) or not IDENTITY_USERNAME_PATTERN.match(username):
+            raise InvalidInput.for_field(
+                field,
+                _(
+                    "Write the account as provider:username, for example github:octocat, "
+                    "without spaces."
+                ),
+            )
+        known = known_provider_ids()
+        if provider not in known:
+            if known:
+                message = _(
+                    "“%(provider)s” is not a sign-in provider of this site. Known providers: "
+                    "%(known)s."
+                ) % {"provider": provider, "known": ", ".join(known)}
+            else:
+                message = _(
+                    "“%(provider)s” is not a sign-in provider of this site: this site has none, "
+                    "invite by email address instead."
+                ) % {"provider": provider}
+            raise InvalidInput.for_field(field, message)
+        return InvitationAddress(
+            kind=PendingInvitationAddressKind.IDENTITY, provider=provider, username=username
+        )
+    try:
+        validate_email(address)
+    except ValidationError:
+        raise InvalidInput.for_field(
+            field,
+            _(
+                "“%(address)s” is neither an email address nor provider:username "
+                "(for example github:octocat)."
+            )
+            % {"address": address[:100]},
+        ) from None
+    return InvitationAddress(kind=PendingInvitationAddressKind.EMAIL, email=address)
+
+
+def pending_invitation_url(token: str) -> str:
+    return settings.SITE_URL + reverse("invitations:pending-accept", kwargs={"token": token})
+
+
+@transaction.atomic
+def pending_invitation_create(
+    *, inviter: User, address: str, message: str = ""
+) -> PendingInvitation:
+    """Invite someone who has no account yet, by email address or `provider:username`.
+
+    Inviting the same address again while an invitation waits gives back the waiting one (and
+    sends no second email). An address that already belongs to a member is refused.
+    """
+    site = site_settings_get()
+    if not can_create_invite_link(inviter, site):
+        raise Forbidden(_("On this site, only moderators and administrators invite people."))
+    parsed = pending_invitation_address_parse(address)
+    message = message.strip()
+    if len(message) > PENDING_INVITATION_MESSAGE_MAX_LENGTH:
+        raise InvalidInput.for_field(
+            "message",
+            _("Keep the message under %(max)d characters.")
+            % {"max": PENDING_INVITATION_MESSAGE_MAX_LENGTH},
+        )
+    if parsed.kind == PendingInvitationAddressKind.EMAIL and (
+        User.objects.filter(email__iexact=parsed.email).exists()
+        or EmailAddress.objects.filter(email__iexact=parsed.email).exists()
+    ):
+        raise InvalidInput.for_field(
+            "address",
+            _(
+                "%(email)s already belongs to a member of this site: find them by their "
+                "handle instead."
+            )
+            % {"email": parsed.email},
+        )
+    # One creation at a time per person: no duplicate from a double click, no overdrawn quota.
+    User.objects.select_for_update().filter(id=inviter.id).first()
+    waiting = pending_invitations_matching(
+        provider=parsed.provider, username=parsed.username, email=parsed.email
+    ).filter(inviter=inviter, address_kind=parsed.kind)
+    existing = waiting.first()
+    if existing is not None:
+        return existing
+    ratelimit_hit(
+        "pending-invitation-create",
+        str(inviter.id),
+        limit=PENDING_INVITATION_CREATE_LIMIT,
+        period=PENDING_INVITATION_CREATE_PERIOD,
+    )
+    if invite_quota_applies(inviter) and invite_seats_held(user=inviter) >= site.invite_quota:
+        raise InvalidInput.for_field(
+            "address",
+            _(
+                "You have used all your invitations (%(quota)d). Invitations that expire or "
+                "that you revoke come back to you."
+            )
+            % {"quota": site.invite_quota},
+        )
+    days = max(1, site.invite_max_days)
+    token = ""
+    if parsed.kind == PendingInvitationAddressKind.EMAIL:
+        token = secrets.token_urlsafe(32)
+    invitation = PendingInvitation.objects.create(
+        inviter=inviter,
+        address_kind=parsed.kind,
+        email=parsed.email,
+        provider=parsed.provider,
+        username=parsed.username,
+        message=message,
+        target_kind=PendingInvitationTargetKind.SITE,
+        token_hash=token_digest(token) if token else "",
+        expires_at=timezone.now() + timedelta(days=days),
+    )
+    if token:
+        email_send(
+            to=[parsed.email],
+            template="pending_invitation",
+            context={
+                "inviter_name": inviter.name,
+                "inviter_handle": inviter.handle,
+                "message": message,
+                "link_url": pending_invitation_url(token),
+                "days": days,
+            },
+            language=settings.LANGUAGE_CODE,
+        )
+    return invitation
+
+
+def pending_invitation_revoke(*, user: User, invitation_id: int) -> PendingInvitation:
+    """Withdraw a waiting invitation; its seat comes back. A claimed one stays claimed."""
+    invitation = pending_invitation_get_for_revoke(user=user, invitation_id=invitation_id)
+    if invitation.claimed_at is not None:
+        raise Conflict(_("This invitation has already been accepted: it cannot be revoked."))
+    if invitation.revoked_at is None:
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+    return invitation
+
+
+@transaction.atomic
+def pending_invitations_claim(
+    *,
+    user: User,
+    provider: str | None = None,
+    username: str | None = None,
+    email: str | None = None,
+) -> list[PendingInvitation]:
+    """Claim for `user` every waiting invitation addressed to this identity or email address.
+
+    Call it once the identity is linked to `user` or the address is verified. The account's
+    `invited_by` is set to the first inviter if it has none; each inviter is told by email.
+    """
+    if not (provider and username) and not email:
+        return []
+    invitations = list(
+        pending_invitations_matching(provider=provider, username=username, email=email)
+        .select_for_update()
+        .exclude(inviter_id=user.id)
+    )
+    return _pending_invitations_mark_claimed(user=user, invitations=invitations)
+
+
+def _pending_invitations_mark_claimed(
+    *, user: User, invitations: list[PendingInvitation]
+) -> list[PendingInvitation]:
+    if not invitations:
+        return []
+    now = timezone.now()
+    for invitation in invitations:
+        invitation.claimed_by = user
+        invitation.claimed_at = now
+    PendingInvitation.objects.bulk_update(invitations, ["claimed_by", "claimed_at"])
+    if user.invited_by_id is None:
+        user.invited_by_id = invitations[0].inviter_id
+        user.save(update_fields=["invited_by"])
+    inviters = User.objects.filter(id__in={i.inviter_id for i in invitations}).in_bulk()
+    for invitation in invitations:
+        inviter = inviters[invitation.inviter_id]
+        invitation.inviter = inviter
+        if not inviter.email:
+            continue
+        email_send(
+            to=[inviter.email],
+            template="pending_invitation_claimed",
+            context={
+                "address": invitation.address,
+                "name": user.name,
+                "handle": user.handle,
+                "profile_url": settings.SITE_URL
+                + reverse("accounts:profile", kwargs={"handle": user.handle}),
+            },
+            language=inviter.language or settings.LANGUAGE_CODE,
+        )
+    return invitations

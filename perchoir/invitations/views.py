@@ -17,8 +17,13 @@ from perchoir.core.services import site_settings_update
 from perchoir.core.types import AuthenticatedRequest
 
 from . import selectors, services
-from .forms import InviteLinkCreateForm, InviteRequestForm, SiteRulesForm
-from .models import InviteLinkStatus
+from .forms import (
+    InviteLinkCreateForm,
+    InviteRequestForm,
+    PendingInvitationCreateForm,
+    SiteRulesForm,
+)
+from .models import InviteLinkStatus, PendingInvitationAddressKind, PendingInvitationStatus
 from .permissions import (
     can_change_site_rules,
     can_create_invite_link,
@@ -65,29 +70,15 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "invitations/join.html", {"link": link, "inviter": link.created_by})
 
 
-@login_required
-def links(request: AuthenticatedRequest) -> HttpResponse:
+def _links_page(
+    request: AuthenticatedRequest,
+    *,
+    form: InviteLinkCreateForm | None = None,
+    pending_form: PendingInvitationCreateForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     site = site_settings_get()
     user = request.user
-    may_create = can_create_invite_link(user, site)
-    form = InviteLinkCreateForm(request.POST or None, site=site)
-    if request.method == "POST" and may_create and form.is_valid():
-        try:
-            services.invite_link_create(
-                user=user,
-                note=form.cleaned_data["note"],
-                days=form.cleaned_data["days"],
-                max_uses=form.cleaned_data["max_uses"],
-            )
-        except InvalidInput as error:
-            form_add_service_errors(form, error)
-        else:
-            messages.success(request, _("Your invite link is ready: copy it and send it."))
-            return redirect("invitations:links")
-    elif request.method == "POST" and not may_create:
-        form.add_error(
-            None, _("On this site, only moderators and administrators create invite links.")
-        )
     now = timezone.now()
     own_links = list(selectors.invite_link_list_for_user(user=user))
     rows = [
@@ -99,23 +90,145 @@ def links(request: AuthenticatedRequest) -> HttpResponse:
         }
         for link in own_links
     ]
+    invitations = list(selectors.pending_invitation_list_for_user(user=user))
+    pending_rows = [
+        {"invitation": invitation, "status": invitation.status(now)} for invitation in invitations
+    ]
     quota = None
     if invite_quota_applies(user):
         held = sum(link.max_uses if link.is_usable(now) else link.uses_count for link in own_links)
+        held += sum(
+            1
+            for row in pending_rows
+            if row["status"] in (PendingInvitationStatus.WAITING, PendingInvitationStatus.CLAIMED)
+        )
         quota = {"total": site.invite_quota, "left": max(0, site.invite_quota - held)}
     context = {
         "settings_section": "invitations",
-        "form": form,
-        "may_create": may_create,
+        "form": form or InviteLinkCreateForm(site=site),
+        "pending_form": pending_form or PendingInvitationCreateForm(),
+        "may_create": can_create_invite_link(user, site),
         "rows": rows,
+        "pending_rows": pending_rows,
         "quota": quota,
         "may_view_tree": can_view_invite_tree(user),
         "may_review": can_review_invite_requests(user),
         "may_change_rules": can_change_site_rules(user),
         "statuses": InviteLinkStatus,
+        "pending_statuses": PendingInvitationStatus,
     }
-    status = 400 if request.method == "POST" else 200
     return render(request, "invitations/links.html", context, status=status)
+
+
+@login_required
+def links(request: AuthenticatedRequest) -> HttpResponse:
+    if request.method != "POST":
+        return _links_page(request)
+    site = site_settings_get()
+    form = InviteLinkCreateForm(request.POST, site=site)
+    if not can_create_invite_link(request.user, site):
+        form.add_error(
+            None, _("On this site, only moderators and administrators create invite links.")
+        )
+    elif form.is_valid():
+        try:
+            services.invite_link_create(
+                user=request.user,
+                note=form.cleaned_data["note"],
+                days=form.cleaned_data["days"],
+                max_uses=form.cleaned_data["max_uses"],
+            )
+        except InvalidInput as error:
+            form_add_service_errors(form, error)
+        else:
+            messages.success(request, _("Your invite link is ready: copy it and send it."))
+            return redirect("invitations:links")
+    return _links_page(request, form=form, status=400)
+
+
+@login_required
+@require_POST
+def pending_create(request: AuthenticatedRequest) -> HttpResponse:
+    form = PendingInvitationCreateForm(request.POST)
+    if not can_create_invite_link(request.user, site_settings_get()):
+        form.add_error(None, _("On this site, only moderators and administrators invite people."))
+    elif form.is_valid():
+        try:
+            before = timezone.now()
+            invitation = services.pending_invitation_create(
+                inviter=request.user,
+                address=form.cleaned_data["address"],
+                message=form.cleaned_data["message"],
+            )
+        except InvalidInput as error:
+            form_add_service_errors(form, error)
+        else:
+            if invitation.created_at < before:
+                messages.info(
+                    request,
+                    _("An invitation to %(address)s is already waiting; nothing was sent again.")
+                    % {"address": invitation.address},
+                )
+            elif invitation.address_kind == PendingInvitationAddressKind.EMAIL:
+                messages.success(
+                    request,
+                    _("Your invitation is on its way to %(address)s.")
+                    % {"address": invitation.address},
+                )
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Your invitation to %(address)s is waiting: it will be accepted when "
+                        "that person first signs in with that account. Let them know!"
+                    )
+                    % {"address": invitation.address},
+                )
+            return redirect("invitations:links")
+    return _links_page(request, pending_form=form, status=400)
+
+
+@login_required
+@require_POST
+def pending_revoke(request: AuthenticatedRequest, invitation_id: int) -> HttpResponse:
+    services.pending_invitation_revoke(user=request.user, invitation_id=invitation_id)
+    messages.success(request, _("The invitation is withdrawn."))
+    return redirect("invitations:links")
+
+
+def pending_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """The link of an emailed invitation: it opens sign-up, even on an invite-only site."""
+    invitation = selectors.pending_invitation_get_by_token(token=token)
+    if invitation is None:
+        message = _("This invitation does not exist. Check that you copied the whole address.")
+        return render(
+            request, "invitations/pending_unusable.html", {"message": message}, status=404
+        )
+    if request.user.is_authenticated:
+        return render(request, "invitations/join_signed_in.html")
+    if site_settings_get().mode == SiteMode.CLOSED:
+        message = _("This site is not accepting new accounts at the moment.")
+        return render(
+            request, "invitations/pending_unusable.html", {"message": message}, status=410
+        )
+    status = invitation.status()
+    if status != PendingInvitationStatus.WAITING:
+        message = {
+            PendingInvitationStatus.CLAIMED: _("This invitation has already been accepted."),
+            PendingInvitationStatus.EXPIRED: _("This invitation has expired."),
+            PendingInvitationStatus.REVOKED: _(
+                "This invitation was withdrawn by the person who sent it."
+            ),
+        }[status]
+        return render(
+            request, "invitations/pending_unusable.html", {"message": message}, status=410
+        )
+    request.session[services.PENDING_INVITE_SESSION_KEY] = token
+    return render(
+        request,
+        "invitations/pending_accept.html",
+        {"invitation": invitation, "inviter": invitation.inviter},
+    )
 
 
 @login_required

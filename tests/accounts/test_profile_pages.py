@@ -72,7 +72,8 @@ def test_unknown_and_deactivated_people_have_no_page(client):
 def test_own_profile_page_offers_to_edit_it(member_client, member, django_assert_max_num_queries):
     profile_avatar_set(user=member, file=upload(image_bytes("PNG")))
     site_settings_get()
-    with django_assert_max_num_queries(5):
+    # Session, viewer, person, linked identities shown, messages.
+    with django_assert_max_num_queries(6):
         response = member_client.get(f"/@{member.handle}")
     page = response.content.decode()
     assert "Edit my profile" in page

@@ -94,7 +94,7 @@ def test_founder_invites_a_friend_who_builds_a_profile_in_french(
     guest.goto("/@camille")
     main = guest.locator("main")
     assert main.get_by_role("heading", level=1).inner_text().startswith("Camille Martin")
-    assert main.locator("strong").inner_text() == "old maps"
+    assert main.locator(".profile__bio strong").inner_text() == "old maps"
     assert "<script>" not in main.inner_html()
     avatar = main.locator("img.avatar").first
     assert avatar.is_visible()

@@ -1,0 +1,183 @@
+"""Reads about who follows whom, and who a follow list's addresses are here."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from allauth.socialaccount.models import SocialAccount
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.fields.json import KT
+from django.db.models.functions import Coalesce, Lower
+
+from perchoir.accounts.models import User
+from perchoir.core.errors import NotFound
+
+from .models import Follow, FollowImport, FollowImportEntry, MatchKind
+
+# What people write before the colon → the provider id allauth stores in SocialAccount.provider.
+PROVIDER_ALIASES = {"x": "twitter_oauth2", "twitter": "twitter_oauth2"}
+# Where each provider keeps the username in SocialAccount.extra_data: GitHub `login`, X
+# `username`, OpenID Connect `preferred_username` (in `userinfo` or `id_token` since allauth 65.11).
+IDENTITY_USERNAME_KEYS = (
+    "extra_data__login",
+    "extra_data__username",
+    "extra_data__preferred_username",
+    "extra_data__userinfo__preferred_username",
+    "extra_data__id_token__preferred_username",
+)
+
+
+@dataclass(frozen=True)
+class FollowSummary:
+    followers: int
+    following: int
+    viewer_follows: bool
+
+
+def follow_summary(*, person: User, viewer: User | object) -> FollowSummary:
+    """Counts of a profile and whether the viewer follows the person, in one query."""
+    viewer_id = getattr(viewer, "id", None) if getattr(viewer, "is_authenticated", False) else None
+    counts = Follow.objects.filter(Q(followed=person) | Q(follower=person)).aggregate(
+        followers=Count("id", filter=Q(followed=person, follower__is_active=True)),
+        following=Count("id", filter=Q(follower=person, followed__is_active=True)),
+        viewer_follows=Count("id", filter=Q(followed=person, follower_id=viewer_id)),
+    )
+    return FollowSummary(
+        followers=counts["followers"],
+        following=counts["following"],
+        viewer_follows=bool(viewer_id and counts["viewer_follows"]),
+    )
+
+
+def _count_of(follows: QuerySet[Follow], column: str) -> Coalesce:
+    counted = follows.order_by().values(column).annotate(count=Count("id")).values("count")[:1]
+    return Coalesce(Subquery(counted), 0)
+
+
+def profile_get_with_follows(*, handle: str, viewer: User | object) -> tuple[User, FollowSummary]:
+    """The active person `handle` (as accounts' profile_get_by_handle) with their follow counts
+    and whether the viewer follows them, all in the profile's one query."""
+    viewer_id = getattr(viewer, "id", None) if getattr(viewer, "is_authenticated", False) else None
+    person = (
+        User.objects.select_related("avatar", "invited_by")
+        .filter(handle__iexact=handle.removeprefix("@"), is_active=True)
+        .annotate(
+            followers_count=_count_of(
+                Follow.objects.filter(followed=OuterRef("pk"), follower__is_active=True),
+                "followed",
+            ),
+            following_count=_count_of(
+                Follow.objects.filter(follower=OuterRef("pk"), followed__is_active=True),
+                "follower",
+            ),
+            viewer_follows=Exists(
+                Follow.objects.filter(followed=OuterRef("pk"), follower_id=viewer_id)
+            ),
+        )
+        .first()
+    )
+    if person is None:
+        raise NotFound()
+    summary = FollowSummary(
+        followers=person.followers_count,
+        following=person.following_count,
+        viewer_follows=bool(viewer_id) and person.viewer_follows,
+    )
+    return person, summary
+
+
+def followers_list(*, person: User) -> QuerySet[Follow]:
+    """Who follows `person` (active people only), newest first, each with their avatar."""
+    return (
+        Follow.objects.filter(followed=person, follower__is_active=True)
+        .select_related("follower__avatar")
+        .order_by("-created_at", "-id")
+    )
+
+
+def following_list(*, person: User) -> QuerySet[Follow]:
+    """Whom `person` follows (active people only), newest first, each with their avatar."""
+    return (
+        Follow.objects.filter(follower=person, followed__is_active=True)
+        .select_related("followed__avatar")
+        .order_by("-created_at", "-id")
+    )
+
+
+def following_ids_among(*, viewer: User | object, people_ids: Iterable[int | None]) -> set[int]:
+    """Which of these people the viewer follows, in one query (none when signed out)."""
+    ids = [person_id for person_id in people_ids if person_id is not None]
+    if not ids or not getattr(viewer, "is_authenticated", False):
+        return set()
+    return set(
+        Follow.objects.filter(
+            follower_id=getattr(viewer, "pk", None), followed_id__in=ids
+        ).values_list("followed_id", flat=True)
+    )
+
+
+def people_by_handles(handles: Iterable[str]) -> dict[str, User]:
+    """Active people whose handle is one of these, whatever the casing; keyed by lower case."""
+    wanted = {handle.lower() for handle in handles}
+    if not wanted:
+        return {}
+    people = User.objects.annotate(handle_lower=Lower("handle")).filter(
+        handle_lower__in=wanted, is_active=True
+    )
+    return {person.handle.lower(): person for person in people}
+
+
+def people_by_identities(identities: Iterable[tuple[str, str]]) -> dict[tuple[str, str], User]:
+    """Active people who linked one of these (provider, username) identities, in one query.
+
+    Keys are (provider as written, username in lower case); usernames match whatever the casing.
+    """
+    wanted = {(provider.lower(), username.lower()) for provider, username in identities}
+    if not wanted:
+        return {}
+    providers: dict[str, set[str]] = {}
+    for provider, _username in wanted:
+        providers.setdefault(PROVIDER_ALIASES.get(provider, provider), set()).add(provider)
+    accounts = (
+        SocialAccount.objects.annotate(
+            identity_username=Lower(Coalesce(*(KT(key) for key in IDENTITY_USERNAME_KEYS)))
+        )
+        .filter(
+            provider__in=providers,
+            identity_username__in={username for _provider, username in wanted},
+            user__is_active=True,
+        )
+        .select_related("user")
+    )
+    found: dict[tuple[str, str], User] = {}
+    for account in accounts:
+        for written in providers[account.provider]:
+            key = (written, account.identity_username)
+            if key in wanted:
+                found[key] = account.user
+    return found
+
+
+def follow_import_get_for_user(*, user: User, import_id: int) -> FollowImport:
+    """One of the person's own imports; anyone else's is absent."""
+    follow_import = FollowImport.objects.defer("entries").filter(id=import_id, user=user).first()
+    if follow_import is None:
+        raise NotFound()
+    return follow_import
+
+
+def follow_import_list_for_user(*, user: User) -> QuerySet[FollowImport]:
+    return FollowImport.objects.defer("entries").filter(user=user)
+
+
+def follow_import_matches(*, follow_import: FollowImport) -> QuerySet[FollowImportEntry]:
+    """Lines that matched someone here (sure first, then probable), with the person's avatar."""
+    return (
+        follow_import.results.filter(person__is_active=True)
+        .exclude(kind=MatchKind.MISSING)
+        .select_related("person__avatar")
+        .order_by("kind", "position")
+    )
+
+
+def follow_import_missing(*, follow_import: FollowImport) -> QuerySet[FollowImportEntry]:
+    return follow_import.results.filter(kind=MatchKind.MISSING).order_by("position")
