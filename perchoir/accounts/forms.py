@@ -8,7 +8,11 @@ from .models import BIO_MAX_LENGTH, DISPLAY_NAME_MAX_LENGTH, Theme
 from .validators import HANDLE_MAX_LENGTH
 
 
-class SignupForm(AllauthSignupForm):
+class HandleFieldMixin:
+    """allauth's "username" field, presented as the person's @handle."""
+
+    fields: dict[str, forms.Field]
+
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         handle = self.fields["username"]
@@ -17,15 +21,12 @@ class SignupForm(AllauthSignupForm):
         handle.widget.attrs.update({"maxlength": HANDLE_MAX_LENGTH, "autocapitalize": "none"})
 
 
-class SocialSignupForm(AllauthSocialSignupForm):
+class SignupForm(HandleFieldMixin, AllauthSignupForm):
+    pass
+
+
+class SocialSignupForm(HandleFieldMixin, AllauthSocialSignupForm):
     """First sign-in through a provider: confirm or change the suggested handle."""
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
-        handle = self.fields["username"]
-        handle.label = _("Handle")
-        handle.help_text = _("Letters, digits and underscores; people find you as @handle.")
-        handle.widget.attrs.update({"maxlength": HANDLE_MAX_LENGTH, "autocapitalize": "none"})
 
 
 # --- Profile and preferences (settings pages) ----------------------------------------------------
