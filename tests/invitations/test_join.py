@@ -48,6 +48,8 @@ def test_an_unusable_link_says_why(client, fields, message, django_assert_max_nu
     body = response.content.decode()
     assert response.status_code == 410
     assert message in body
+    assert "<h1>This invite link does not work</h1>" in body
+    assert "Ask the person who sent it for a new link." in body
     assert "request an invitation" in body
     # The sign-up form stays closed.
     assert "Joining is by invitation" in client.get("/accounts/signup/").content.decode()

@@ -125,7 +125,10 @@ def test_an_unusable_emailed_link_says_why_and_opens_nothing(
     PendingInvitation.objects.filter(id=invitation.id).update(**change)
     response = client.get(path)
     assert response.status_code == 410
-    assert message in response.content.decode()
+    page = response.content.decode()
+    assert message in page
+    assert "<h1>This invitation does not work</h1>" in page
+    assert "Ask the person who invited you for a new invitation." in page
     assert "Joining is by invitation" in client.get(SIGNUP).content.decode()
 
 
