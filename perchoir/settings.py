@@ -86,6 +86,10 @@ INSTALLED_APPS = [
     "perchoir.media",
     "perchoir.api",
     "perchoir.follows",
+    "perchoir.links",
+    "perchoir.notifications",
+    "perchoir.live",
+    "perchoir.conversations",
 ]
 
 MIDDLEWARE = [
@@ -120,6 +124,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "perchoir.core.context_processors.site",
+                "perchoir.notifications.context_processors.unread",
             ],
         },
     }
@@ -333,6 +338,26 @@ SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
 # The single media pipeline's limits (perchoir.media).
 MEDIA_MAX_UPLOAD_BYTES = int(env("MEDIA_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
 MEDIA_MAX_PIXELS = int(env("MEDIA_MAX_PIXELS", str(40_000_000)))
+
+# --- Link previews (perchoir.links) ------------------------------------------------------------
+
+# The safe fetcher never reaches private, loopback or link-local addresses; tests may allow
+# loopback so that they can serve pages from 127.0.0.1.
+FETCH_ALLOW_LOOPBACK = env_bool("FETCH_ALLOW_LOOPBACK")
+FETCH_TIMEOUT_SECONDS = float(env("FETCH_TIMEOUT_SECONDS", "5"))
+FETCH_MAX_BYTES = int(env("FETCH_MAX_BYTES", str(2 * 1024 * 1024)))
+
+# --- Live updates (perchoir.live) ---------------------------------------------------------------
+
+# Without Redis, each web process looks for new events in the database this often (seconds).
+LIVE_POLL_SECONDS = float(env("LIVE_POLL_SECONDS", "1"))
+# An event stream is closed after this long; the browser reconnects with Last-Event-ID.
+LIVE_STREAM_MAX_SECONDS = int(env("LIVE_STREAM_MAX_SECONDS", "300"))
+
+# --- Benchmarks (bench/) -----------------------------------------------------------------------
+
+# The load scenarios' baseline page, /bench/baseline/ (perchoir.core.baseline): off on a real site.
+BENCH_BASELINE = env_bool("BENCH_BASELINE")
 
 # --- Logging ------------------------------------------------------------------------------------
 

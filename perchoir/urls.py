@@ -11,6 +11,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("perchoir.accounts.urls")),
     path("", include("perchoir.follows.urls")),
     path("invitations/", include("perchoir.invitations.urls")),
+    path("", include("perchoir.conversations.urls")),
+    path("", include("perchoir.notifications.urls")),
+    path("live/", include("perchoir.live.urls")),
+    path("", include("perchoir.links.urls")),
     path("", include("perchoir.api.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", api.urls),
@@ -23,6 +27,11 @@ if settings.SERVE_MEDIA:
     urlpatterns += [
         re_path(rf"^{media_prefix}(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
     ]
+
+if settings.BENCH_BASELINE:
+    from perchoir.core.baseline import baseline_page
+
+    urlpatterns += [path("bench/baseline/", baseline_page, name="bench-baseline")]
 
 handler400 = core_views.bad_request
 handler403 = core_views.permission_denied

@@ -1,7 +1,12 @@
 import pytest
 from django.core.cache import cache
+from django.utils import translation
 
 from .factories import AdminFactory, ModeratorFactory, UserFactory
+
+# The real ASGI server of `perchoir run`, for live streams and browser tests of live pages;
+# web pages on 127.0.0.1 for the safe fetcher.
+pytest_plugins = ["tests.asgi_server", "tests.webpages"]
 
 
 @pytest.fixture(autouse=True)
@@ -10,6 +15,8 @@ def _isolated_site(request, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.SITE_URL = "http://testserver"
+    # A request handled in French leaves French active in the thread; each test starts afresh.
+    translation.activate(settings.LANGUAGE_CODE)
     yield
     # The cache lives in the database (or Redis): only tests that reach a database can fill it.
     if request.node.get_closest_marker("django_db") or USES_DATABASE & set(request.fixturenames):

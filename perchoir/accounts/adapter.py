@@ -7,16 +7,32 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from perchoir.core.selectors import site_settings_get
+from perchoir.invitations.models import PendingInvitation
 from perchoir.invitations.services import (
     FOUNDER_SESSION_KEY,
     INVITE_SESSION_KEY,
     PENDING_INVITE_SESSION_KEY,
+    pending_invitation_landing_url,
     pending_invitations_claim,
     signup_is_open,
     signup_user_save,
 )
 
 from .validators import validate_handle
+
+# Where someone who arrived by an invitation to a conversation (or another place) lands.
+LANDING_SESSION_KEY = "perchoir_landing_url"
+
+
+def landing_remember(request: HttpRequest, invitations: list[PendingInvitation]) -> None:
+    url = pending_invitation_landing_url(invitations)
+    if url is not None:
+        request.session[LANDING_SESSION_KEY] = url
+
+
+def landing_take(request: HttpRequest) -> str | None:
+    session = getattr(request, "session", None)
+    return session.pop(LANDING_SESSION_KEY, None) if session is not None else None
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -50,7 +66,19 @@ class AccountAdapter(DefaultAccountAdapter):
         request.session.pop(FOUNDER_SESSION_KEY, None)
         request.session.pop(INVITE_SESSION_KEY, None)
         request.session.pop(PENDING_INVITE_SESSION_KEY, None)
+        landing_remember(request, list(saved.claimed_invitations.all()))
         return saved
+
+    def get_login_redirect_url(self, request: HttpRequest) -> str:
+        return landing_take(request) or super().get_login_redirect_url(request)
+
+    def get_signup_redirect_url(self, request: HttpRequest) -> str:
+        return landing_take(request) or super().get_signup_redirect_url(request)
+
+    def get_email_verification_redirect_url(self, email_address: EmailAddress) -> str:
+        return landing_take(self.request) or super().get_email_verification_redirect_url(
+            email_address
+        )
 
     def confirm_email(self, request: HttpRequest, email_address: EmailAddress) -> bool:
         """Verifying an address claims the invitations waiting for it; a newcomer who came by
@@ -60,6 +88,7 @@ class AccountAdapter(DefaultAccountAdapter):
             return confirmed
         user = email_address.user
         claimed = pending_invitations_claim(user=user, email=email_address.email)
+        landing_remember(request, claimed)
         inviter = claimed[0].inviter if claimed else None
         if inviter is None and user.last_login is None:
             # Signed up through an emailed invitation's link: claimed at sign-up.

@@ -4,17 +4,32 @@ Reads (`identity_list_*`) and writes (`identity_unlink`, `identity_profile_visib
 one place; a member links another identity through allauth's connect flow.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from allauth.socialaccount.adapter import get_adapter
 from allauth.socialaccount.models import SocialAccount
 from django.db import transaction
+from django.db.models.fields.json import KT
+from django.db.models.functions import Coalesce, Lower
 from django.utils.translation import gettext as _
 
 from perchoir.core.errors import Conflict, NotFound
 
 from .models import IdentityDisplay, User
+
+# What people write before the colon → the provider id allauth stores in SocialAccount.provider.
+PROVIDER_ALIASES = {"x": "twitter_oauth2", "twitter": "twitter_oauth2"}
+# Where each provider keeps the username in SocialAccount.extra_data: GitHub `login`, X
+# `username`, OpenID Connect `preferred_username` (in `userinfo` or `id_token` since allauth 65.11).
+IDENTITY_USERNAME_KEYS = (
+    "extra_data__login",
+    "extra_data__username",
+    "extra_data__preferred_username",
+    "extra_data__userinfo__preferred_username",
+    "extra_data__id_token__preferred_username",
+)
 
 
 @dataclass(frozen=True)
@@ -131,3 +146,34 @@ def identity_profile_visibility_set(*, user: User, identity_id: int, shown: bool
     account = _identity_get_for_owner(user=user, identity_id=identity_id)
     IdentityDisplay.objects.update_or_create(account=account, defaults={"shown_on_profile": shown})
     return next(i for i in identity_list_for_user(user=user) if i.id == account.id)
+
+
+def people_by_identities(identities: Iterable[tuple[str, str]]) -> dict[tuple[str, str], User]:
+    """Active people who linked one of these (provider, username) identities, in one query.
+
+    Keys are (provider as written, username in lower case); usernames match whatever the casing.
+    """
+    wanted = {(provider.lower(), username.lower()) for provider, username in identities}
+    if not wanted:
+        return {}
+    providers: dict[str, set[str]] = {}
+    for provider, _username in wanted:
+        providers.setdefault(PROVIDER_ALIASES.get(provider, provider), set()).add(provider)
+    accounts = (
+        SocialAccount.objects.annotate(
+            identity_username=Lower(Coalesce(*(KT(key) for key in IDENTITY_USERNAME_KEYS)))
+        )
+        .filter(
+            provider__in=providers,
+            identity_username__in={username for _provider, username in wanted},
+            user__is_active=True,
+        )
+        .select_related("user")
+    )
+    found: dict[tuple[str, str], User] = {}
+    for account in accounts:
+        for written in providers[account.provider]:
+            key = (written, account.identity_username)
+            if key in wanted:
+                found[key] = account.user
+    return found

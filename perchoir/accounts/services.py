@@ -1,5 +1,7 @@
 """Writes about people: their profile, their avatar, their preferences."""
 
+import logging
+from io import BytesIO
 from typing import IO
 
 from django.conf import settings
@@ -10,10 +12,13 @@ from django.utils.translation import gettext as _
 from perchoir.core.errors import ApplicationError, InvalidInput
 from perchoir.core.markdown import render_markdown
 from perchoir.core.ratelimit import ratelimit_hit
+from perchoir.links.fetch import safe_fetch
 from perchoir.media.services import image_delete, image_upload
 
 from .models import BIO_MAX_LENGTH, DISPLAY_NAME_MAX_LENGTH, Theme, User
 from .validators import validate_handle
+
+logger = logging.getLogger(__name__)
 
 # Each avatar upload decodes an image: a person may change it this often.
 AVATAR_UPLOADS_PER_HOUR = 10
@@ -147,4 +152,27 @@ def preferences_language_set(*, user: User, language: str) -> User:
     if user.language != language:
         user.language = language
         user.save(update_fields=["language"])
+    return user
+
+
+def profile_avatar_import(*, user_id: int, url: str) -> User | None:
+    """Use the picture a sign-in provider gave for a new account as its avatar, through the safe
+    fetcher and the one media pipeline. A person who chose an avatar meanwhile keeps theirs; a
+    picture that cannot be fetched or read leaves the initials (the reason is logged)."""
+    person = User.objects.filter(pk=user_id, avatar__isnull=True).first()
+    if person is None:
+        return None
+    try:
+        fetched = safe_fetch(url, max_bytes=settings.MEDIA_MAX_UPLOAD_BYTES)
+        image = image_upload(uploaded_by=person, file=BytesIO(fetched.body))
+    except ApplicationError as error:
+        logger.info("Avatar %s of person %s not imported: %s", url, user_id, error.message)
+        return None
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(pk=user_id, avatar__isnull=True).first()
+        if user is None:  # they chose one meanwhile
+            image_delete(image=image)
+            return None
+        user.avatar = image
+        user.save(update_fields=["avatar"])
     return user

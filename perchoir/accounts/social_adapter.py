@@ -33,7 +33,9 @@ from perchoir.invitations.services import (
     signup_user_save,
 )
 
+from .adapter import landing_remember
 from .models import DISPLAY_NAME_MAX_LENGTH, User
+from .tasks import profile_avatar_import_task
 from .validators import HANDLE_MAX_LENGTH, HANDLE_MIN_LENGTH, validate_handle
 
 _NOT_HANDLE_CHARACTERS = re.compile(r"[^A-Za-z0-9_]+")
@@ -77,6 +79,13 @@ def _held_invitations(request: HttpRequest) -> dict[str, Any]:
         "invite_code": session.get(INVITE_SESSION_KEY),
         "pending_token": session.get(PENDING_INVITE_SESSION_KEY),
     }
+
+
+def _avatar_import_later(user: User, sociallogin: SocialLogin) -> None:
+    """The provider's picture becomes the new account's avatar, fetched in the background."""
+    url = sociallogin.account.get_avatar_url()
+    if url:
+        transaction.on_commit(lambda: profile_avatar_import_task.enqueue(user_id=user.pk, url=url))
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
@@ -130,10 +139,12 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         sociallogin.save(request)
         # Invitations waiting for this identity, or for an address the provider vouched for.
         verified = EmailAddress.objects.filter(user=user, verified=True).first()
-        pending_invitations_claim(
+        claimed = pending_invitations_claim(
             user=user,
             provider=sociallogin.account.provider,
             username=identity_username(sociallogin.account) or None,
             email=verified.email if verified is not None else None,
         )
+        landing_remember(request, claimed)
+        _avatar_import_later(user, sociallogin)
         return user

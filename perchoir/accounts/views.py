@@ -11,6 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from perchoir.conversations.selectors import conversations_of_person
 from perchoir.core.errors import ApplicationError
 from perchoir.core.types import AuthenticatedRequest
 from perchoir.follows.permissions import can_follow
@@ -18,6 +19,8 @@ from perchoir.follows.selectors import profile_get_with_follows
 
 from . import identities, permissions, selectors, services
 from .forms import PreferencesForm, ProfileForm
+
+PROFILE_CONVERSATIONS = 20
 
 
 def profile(request: HttpRequest, handle: str) -> HttpResponse:
@@ -35,6 +38,9 @@ def profile(request: HttpRequest, handle: str) -> HttpResponse:
             "follows": follows,
             "can_follow": can_follow(request.user, person),
             "identities": identities.identity_list_shown_on_profile(person=person),
+            "conversations": conversations_of_person(person=person, viewer=request.user)[
+                :PROFILE_CONVERSATIONS
+            ],
         },
     )
 

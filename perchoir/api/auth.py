@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 from ninja.utils import check_csrf
@@ -43,3 +44,22 @@ class ActiveSessionAuth(SessionAuth):
 
 # Tokens first: a bearer request carries no session and needs no CSRF token.
 AUTHENTICATED = [AccessTokenAuth(), ActiveSessionAuth()]
+
+
+class AnonymousReader:
+    """The last authentication callback of reads the site allows without signing in.
+
+    Without credentials the caller reads as an anonymous visitor; a token that is wrong stays a
+    401 (a script must not silently lose access to the private things it reads).
+    """
+
+    def __call__(self, request: HttpRequest) -> object:
+        if "authorization" in request.headers:
+            return None
+        return AnonymousUser()
+
+
+# A token or a session when there is one (so private things show), anonymous otherwise.
+OPTIONAL = [*AUTHENTICATED, AnonymousReader()]
+# OpenAPI's way of saying "authentication is optional": an empty requirement among the others.
+OPTIONAL_SECURITY: dict[str, Any] = {"security": [{}]}

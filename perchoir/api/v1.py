@@ -56,13 +56,19 @@ install_error_handlers(api)
 def _add_routers() -> None:
     from perchoir.accounts.api import router as accounts_router
     from perchoir.api.tokens import router as tokens_router
+    from perchoir.conversations.api import router as conversations_router
     from perchoir.follows.api import router as follows_router
     from perchoir.invitations.api import router as invitations_router
+    from perchoir.links.api import router as links_router
+    from perchoir.notifications.api import router as notifications_router
 
     api.add_router("/", accounts_router)
     api.add_router("/tokens", tokens_router)
     api.add_router("/invitations", invitations_router)
     api.add_router("/", follows_router)
+    api.add_router("/conversations", conversations_router)
+    api.add_router("/notifications", notifications_router)
+    api.add_router("/links", links_router)
 
 
 _add_routers()

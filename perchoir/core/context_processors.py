@@ -10,4 +10,6 @@ def site(request: HttpRequest) -> dict[str, object]:
         # Not "site": allauth's views pass their own `site` (Django's Site object).
         "site_settings": current,
         "LANGUAGES_AVAILABLE": settings.LANGUAGES,
+        # The public address, for links that must be absolute (feeds, oEmbed discovery).
+        "SITE_URL": settings.SITE_URL,
     }

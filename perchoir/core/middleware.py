@@ -1,14 +1,17 @@
+import functools
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
+from django.views.decorators.clickjacking import xframe_options_exempt
 
 from .errors import ApplicationError, RateLimited
 
 # No 'unsafe-inline' anywhere: every script and style is a file under /static/.
-_POLICY_WITHOUT_FORM_ACTION = "; ".join(
+_POLICY_WITHOUT_FRAMING = "; ".join(
     [
         "default-src 'self'",
         "script-src 'self'",
@@ -19,18 +22,33 @@ _POLICY_WITHOUT_FORM_ACTION = "; ".join(
         "media-src 'self'",
         "object-src 'none'",
         "base-uri 'none'",
-        "frame-ancestors 'none'",
     ]
 )
+_POLICY_WITHOUT_FORM_ACTION = f"{_POLICY_WITHOUT_FRAMING}; frame-ancestors 'none'"
 # The policy when no sign-in provider is configured.
 CONTENT_SECURITY_POLICY = f"{_POLICY_WITHOUT_FORM_ACTION}; form-action 'self'"
 
 
-def content_security_policy() -> str:
+def content_security_policy(*, frame_ancestors: str = "'none'") -> str:
     """With the sign-in providers' origins: browsers apply form-action to the redirect that
     follows the POST starting a sign-in (settings.CSP_FORM_ACTION)."""
     form_action = " ".join(getattr(settings, "CSP_FORM_ACTION", ["'self'"]))
-    return f"{_POLICY_WITHOUT_FORM_ACTION}; form-action {form_action}"
+    return (
+        f"{_POLICY_WITHOUT_FRAMING}; frame-ancestors {frame_ancestors}; form-action {form_action}"
+    )
+
+
+def frame_ancestors_any(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Let any site frame this view (embeds): no X-Frame-Options, CSP `frame-ancestors *`.
+    Every other page keeps DENY and `frame-ancestors 'none'`."""
+
+    @functools.wraps(view)
+    def framable(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        response.headers["Content-Security-Policy"] = content_security_policy(frame_ancestors="*")
+        return response
+
+    return xframe_options_exempt(framable)
 
 
 class ContentSecurityPolicyMiddleware:

@@ -3,27 +3,13 @@
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from allauth.socialaccount.models import SocialAccount
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
-from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce, Lower
 
 from perchoir.accounts.models import User
 from perchoir.core.errors import NotFound
 
 from .models import Follow, FollowImport, FollowImportEntry, MatchKind
-
-# What people write before the colon → the provider id allauth stores in SocialAccount.provider.
-PROVIDER_ALIASES = {"x": "twitter_oauth2", "twitter": "twitter_oauth2"}
-# Where each provider keeps the username in SocialAccount.extra_data: GitHub `login`, X
-# `username`, OpenID Connect `preferred_username` (in `userinfo` or `id_token` since allauth 65.11).
-IDENTITY_USERNAME_KEYS = (
-    "extra_data__login",
-    "extra_data__username",
-    "extra_data__preferred_username",
-    "extra_data__userinfo__preferred_username",
-    "extra_data__id_token__preferred_username",
-)
 
 
 @dataclass(frozen=True)
@@ -124,37 +110,6 @@ def people_by_handles(handles: Iterable[str]) -> dict[str, User]:
         handle_lower__in=wanted, is_active=True
     )
     return {person.handle.lower(): person for person in people}
-
-
-def people_by_identities(identities: Iterable[tuple[str, str]]) -> dict[tuple[str, str], User]:
-    """Active people who linked one of these (provider, username) identities, in one query.
-
-    Keys are (provider as written, username in lower case); usernames match whatever the casing.
-    """
-    wanted = {(provider.lower(), username.lower()) for provider, username in identities}
-    if not wanted:
-        return {}
-    providers: dict[str, set[str]] = {}
-    for provider, _username in wanted:
-        providers.setdefault(PROVIDER_ALIASES.get(provider, provider), set()).add(provider)
-    accounts = (
-        SocialAccount.objects.annotate(
-            identity_username=Lower(Coalesce(*(KT(key) for key in IDENTITY_USERNAME_KEYS)))
-        )
-        .filter(
-            provider__in=providers,
-            identity_username__in={username for _provider, username in wanted},
-            user__is_active=True,
-        )
-        .select_related("user")
-    )
-    found: dict[tuple[str, str], User] = {}
-    for account in accounts:
-        for written in providers[account.provider]:
-            key = (written, account.identity_username)
-            if key in wanted:
-                found[key] = account.user
-    return found
 
 
 def follow_import_get_for_user(*, user: User, import_id: int) -> FollowImport:

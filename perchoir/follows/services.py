@@ -5,6 +5,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from perchoir.accounts.identities import people_by_identities
 from perchoir.accounts.models import User
 from perchoir.core.errors import InvalidInput, NotFound
 from perchoir.core.ratelimit import ratelimit_hit
@@ -86,7 +87,7 @@ def _match_chunk(
             provider, username = address.split(":", 1)
             identities.add((provider, username))
     by_handle = selectors.people_by_handles(handles)
-    by_identity = selectors.people_by_identities(identities)
+    by_identity = people_by_identities(identities)
     entries = []
     for position, address in enumerate(addresses, start=start):
         if address.startswith("@"):

@@ -125,6 +125,7 @@ class PendingInvitationTargetKind(models.TextChoices):
     """What the invitation leads to; conversations and collections will be added here."""
 
     SITE = "site", _("The site")
+    CONVERSATION = "conversation", _("A conversation")
 
 
 class PendingInvitationStatus(models.TextChoices):
@@ -196,7 +197,8 @@ class PendingInvitation(models.Model):
                 name="pending_invitation_address_matches_kind",
             ),
             models.CheckConstraint(
-                condition=models.Q(target_kind="site", target_id__isnull=True),
+                condition=models.Q(target_kind="site", target_id__isnull=True)
+                | models.Q(target_kind="conversation", target_id__isnull=False),
                 name="pending_invitation_known_target",
             ),
         ]

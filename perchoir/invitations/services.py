@@ -3,6 +3,7 @@
 import hashlib
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -17,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from perchoir.accounts.identities import people_by_identities
 from perchoir.accounts.models import Role, User
 from perchoir.core.email import email_send
 from perchoir.core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -477,14 +479,61 @@ def pending_invitation_url(token: str) -> str:
     return settings.SITE_URL + reverse("invitations:pending-accept", kwargs={"token": token})
 
 
+@dataclass(frozen=True)
+class InvitationTarget:
+    """Where a waiting invitation leads once claimed: the site, or an object of another app."""
+
+    kind: PendingInvitationTargetKind = PendingInvitationTargetKind.SITE
+    id: int | None = None
+    # Shown in the email ("… invites you to the conversation “title”").
+    title: str = ""
+
+
+SITE_TARGET = InvitationTarget()
+
+
+@dataclass(frozen=True)
+class TargetKindHandlers:
+    # What claiming does there (the conversations app invites the newcomer to the conversation).
+    on_claim: Callable[[PendingInvitation, User], None]
+    # Where the newcomer lands once signed in.
+    url: Callable[[int], str]
+
+
+# Apps whose objects people may be invited to register their kind once, from AppConfig.ready().
+_TARGET_KINDS: dict[str, TargetKindHandlers] = {}
+
+
+def pending_invitation_target_register(
+    kind: str, *, on_claim: Callable[[PendingInvitation, User], None], url: Callable[[int], str]
+) -> None:
+    _TARGET_KINDS[kind] = TargetKindHandlers(on_claim=on_claim, url=url)
+
+
+def pending_invitation_landing_url(invitations: list[PendingInvitation]) -> str | None:
+    """Where someone who just claimed these invitations should land: the first place (other
+    than the site itself) they were invited to."""
+    for invitation in invitations:
+        handlers = _TARGET_KINDS.get(invitation.target_kind)
+        if handlers is not None and invitation.target_id is not None:
+            return handlers.url(invitation.target_id)
+    return None
+
+
 @transaction.atomic
 def pending_invitation_create(
-    *, inviter: User, address: str, message: str = ""
+    *,
+    inviter: User,
+    address: str,
+    message: str = "",
+    target: InvitationTarget = SITE_TARGET,
 ) -> PendingInvitation:
-    """Invite someone who has no account yet, by email address or `provider:username`.
+    """Invite someone who has no account yet, by email address or `provider:username`, to the
+    site or to `target`.
 
-    Inviting the same address again while an invitation waits gives back the waiting one (and
-    sends no second email). An address that already belongs to a member is refused.
+    Inviting the same address to the same place again while an invitation waits gives back the
+    waiting one (and sends no second email). An address that already belongs to a member is
+    refused.
     """
     site = site_settings_get()
     if not can_create_invite_link(inviter, site):
@@ -509,11 +558,23 @@ def pending_invitation_create(
             )
             % {"email": parsed.email},
         )
+    if parsed.kind == PendingInvitationAddressKind.IDENTITY:
+        member = people_by_identities([(parsed.provider, parsed.username)]).get(
+            (parsed.provider, parsed.username)
+        )
+        if member is not None:
+            raise InvalidInput.for_field(
+                "address",
+                _("%(address)s is already here: it is @%(handle)s.")
+                % {"address": f"{parsed.provider}:{parsed.username}", "handle": member.handle},
+            )
     # One creation at a time per person: no duplicate from a double click, no overdrawn quota.
     User.objects.select_for_update().filter(id=inviter.id).first()
     waiting = pending_invitations_matching(
         provider=parsed.provider, username=parsed.username, email=parsed.email
-    ).filter(inviter=inviter, address_kind=parsed.kind)
+    ).filter(
+        inviter=inviter, address_kind=parsed.kind, target_kind=target.kind, target_id=target.id
+    )
     existing = waiting.first()
     if existing is not None:
         return existing
@@ -543,7 +604,8 @@ def pending_invitation_create(
         provider=parsed.provider,
         username=parsed.username,
         message=message,
-        target_kind=PendingInvitationTargetKind.SITE,
+        target_kind=target.kind,
+        target_id=target.id,
         token_hash=token_digest(token) if token else "",
         expires_at=timezone.now() + timedelta(days=days),
     )
@@ -557,6 +619,7 @@ def pending_invitation_create(
                 "message": message,
                 "link_url": pending_invitation_url(token),
                 "days": days,
+                "target_title": target.title,
             },
             language=settings.LANGUAGE_CODE,
         )
@@ -614,6 +677,9 @@ def _pending_invitations_mark_claimed(
     for invitation in invitations:
         inviter = inviters[invitation.inviter_id]
         invitation.inviter = inviter
+        handlers = _TARGET_KINDS.get(invitation.target_kind)
+        if handlers is not None:
+            handlers.on_claim(invitation, user)
         if not inviter.email:
             continue
         email_send(

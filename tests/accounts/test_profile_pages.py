@@ -36,8 +36,9 @@ def test_profile_page_is_public_and_shows_who_the_person_is(client, django_asser
     profile_update(user=person, display_name=person.display_name, handle="Ada", bio="Hi *all*")
     site_settings_get()
 
-    # The person, their avatar and their inviter in one query, plus the site's settings.
-    with django_assert_max_num_queries(3):
+    # The person, their avatar and their inviter in one query, the site's settings, their
+    # identities and their conversations.
+    with django_assert_max_num_queries(4):
         response = client.get("/@Ada")
 
     assert response.status_code == 200
@@ -72,8 +73,9 @@ def test_unknown_and_deactivated_people_have_no_page(client):
 def test_own_profile_page_offers_to_edit_it(member_client, member, django_assert_max_num_queries):
     profile_avatar_set(user=member, file=upload(image_bytes("PNG")))
     site_settings_get()
-    # Session, viewer, person, linked identities shown, messages.
-    with django_assert_max_num_queries(6):
+    # Session, viewer, person, linked identities shown, messages, their conversations, the
+    # unread notifications counter.
+    with django_assert_max_num_queries(8):
         response = member_client.get(f"/@{member.handle}")
     page = response.content.decode()
     assert "Edit my profile" in page

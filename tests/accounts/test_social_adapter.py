@@ -14,6 +14,7 @@ from perchoir.core.selectors import site_settings_get
 from perchoir.invitations.services import INVITE_SESSION_KEY, pending_invitation_create
 
 from ..factories import InviteLinkFactory, UserFactory
+from ..media.images import image_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -138,3 +139,51 @@ def test_invite_only_site_refuses_to_save_a_newcomer_without_an_invitation():
         SocialAccountAdapter().save_user(request_with_session({}), sociallogin)
     assert not User.objects.exists()
     assert not SocialAccount.objects.exists()
+
+
+def github_login(avatar_url):
+    account = SocialAccount(
+        provider="github",
+        uid="42",
+        extra_data={"login": "octocat", "name": "Octo Cat", "avatar_url": avatar_url},
+    )
+    login = SocialLogin(user=User(handle="octocat"), account=account)
+    login.email_addresses = []
+    return login
+
+
+@pytest.fixture
+def github(settings):
+    settings.SOCIALACCOUNT_PROVIDERS = {"github": {"APPS": [{"client_id": "i", "secret": "s"}]}}
+    site_mode_set(SiteMode.OPEN)
+
+
+def test_the_provider_picture_becomes_the_avatar_of_a_new_account(
+    github, site, django_capture_on_commit_callbacks
+):
+    picture = site.page("/octocat.png", image_bytes("PNG"), content_type="image/png")
+    with django_capture_on_commit_callbacks(execute=True):
+        octocat = SocialAccountAdapter().save_user(request_with_session({}), github_login(picture))
+    octocat.refresh_from_db()
+    assert octocat.avatar is not None
+    assert octocat.avatar.uploaded_by == octocat
+
+
+def test_a_picture_at_a_private_address_is_never_fetched(
+    github, settings, django_capture_on_commit_callbacks
+):
+    settings.FETCH_ALLOW_LOOPBACK = False
+    with django_capture_on_commit_callbacks(execute=True):
+        octocat = SocialAccountAdapter().save_user(
+            request_with_session({}), github_login("http://169.254.169.254/latest/meta-data")
+        )
+    octocat.refresh_from_db()
+    assert octocat.avatar is None
+
+
+def test_a_broken_picture_leaves_the_initials(github, site, django_capture_on_commit_callbacks):
+    picture = site.page("/broken.png", b"not an image", content_type="image/png")
+    with django_capture_on_commit_callbacks(execute=True):
+        octocat = SocialAccountAdapter().save_user(request_with_session({}), github_login(picture))
+    octocat.refresh_from_db()
+    assert octocat.avatar is None

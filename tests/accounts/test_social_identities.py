@@ -67,7 +67,8 @@ def test_settings_page_lists_linked_accounts_and_offers_to_link_more(
     link_acme(member)
     link_github(member)
     site_settings_get()
-    with django_assert_max_num_queries(8):
+    # With the unread notifications counter of the header.
+    with django_assert_max_num_queries(9):
         response = member_client.get("/settings/identities/")
     page = response.content.decode()
     assert "Acme" in page
@@ -122,7 +123,8 @@ def test_a_chosen_identity_is_shown_on_the_profile(
     client = Client()
     site_settings_get()
 
-    with django_assert_max_num_queries(4):
+    # The person, the identities shown and the providers' names, the site, the conversations.
+    with django_assert_max_num_queries(5):
         page = client.get(f"/@{member.handle}").content.decode()
     assert 'href="https://github.com/octocat" rel="me noopener noreferrer"' in page
     assert "hidden_alice" not in page

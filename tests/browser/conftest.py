@@ -217,13 +217,20 @@ class PageChecker:
 
 
 @pytest.fixture
-def page_checker(browser: Any, axe_source: str, live_server: Any) -> Iterator[PageChecker]:
+def web_server(live_server: Any) -> Any:
+    """The server the browser talks to: Django's threaded test server unless a module
+    overrides this fixture (with `asgi_live_server` for pages that stream live events)."""
+    return live_server
+
+
+@pytest.fixture
+def page_checker(browser: Any, axe_source: str, web_server: Any) -> Iterator[PageChecker]:
     context = browser.new_context(
-        base_url=live_server.url, viewport=DESKTOP, locale="en-GB", color_scheme="light"
+        base_url=web_server.url, viewport=DESKTOP, locale="en-GB", color_scheme="light"
     )
     page = context.new_page()
     page.set_default_timeout(10_000)
-    checker = PageChecker(page, axe_source, live_server.url)
+    checker = PageChecker(page, axe_source, web_server.url)
     yield checker
     try:
         checker.assert_clean()
@@ -238,7 +245,7 @@ def page(page_checker: PageChecker) -> Any:
 
 
 @pytest.fixture
-def sign_in(live_server: Any) -> Any:
+def sign_in(web_server: Any) -> Any:
     """sign_in(page, user): the page's browser is now signed in as user, without the form."""
 
     def sign_in(page: Any, user: Any) -> None:
@@ -246,7 +253,7 @@ def sign_in(live_server: Any) -> Any:
         client.force_login(user)
         cookie = client.cookies[settings.SESSION_COOKIE_NAME]
         page.context.add_cookies(
-            [{"name": cookie.key, "value": cookie.value, "url": live_server.url}]
+            [{"name": cookie.key, "value": cookie.value, "url": web_server.url}]
         )
 
     return sign_in

@@ -95,8 +95,9 @@ def test_profile_shows_counts_and_a_follow_button_that_works_without_js(
     services.follow_create(follower=ada, handle=member.handle)
     site_settings_get()
 
-    # The profile's queries, with its linked identities shown (perchoir.accounts.identities).
-    with django_assert_max_num_queries(6):
+    # The profile's queries, with its linked identities shown (perchoir.accounts.identities),
+    # and the signed-in reader's unread notifications counter.
+    with django_assert_max_num_queries(7):
         page = member_client.get("/@ada").content.decode()
     assert "<strong>3</strong> followers" in page
     assert "<strong>1</strong> following" in page
@@ -159,14 +160,15 @@ def test_follower_and_following_lists_keep_their_query_count(
     UserFactory(handle="quiet", is_active=False)
     site_settings_get()
 
-    with django_assert_max_num_queries(7):
+    # With the signed-in reader's unread notifications counter.
+    with django_assert_max_num_queries(8):
         page = member_client.get("/@ada/followers/").content.decode()
     assert "People who follow" in page
     assert all(f"@{fan.handle}" in page for fan in fans)
     assert page.count('action="/@') == count  # one follow or unfollow button each
     assert f'action="/@{fans[0].handle}/unfollow/"' in page
 
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         page = member_client.get("/@ada/following/").content.decode()
     assert all(f"@{fan.handle}" in page for fan in fans)
 

@@ -7,12 +7,12 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from perchoir.accounts.identities import people_by_identities
 from perchoir.core.errors import InvalidInput
 from perchoir.core.selectors import site_settings_get
 from perchoir.follows import parsing, services
 from perchoir.follows.models import Follow, FollowImport, FollowImportEntry, MatchKind
 from perchoir.follows.parsing import follow_list_parse
-from perchoir.follows.selectors import people_by_identities
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from allauth.socialaccount.models import SocialAccount
 from django.core import mail
 from django.test import Client
 from django.utils import timezone
@@ -72,6 +73,17 @@ def test_an_identity_invitation_is_stored_lowercased_and_sends_no_email(
     assert invitation.token_hash == ""
     assert mail.outbox == []
     assert selectors.pending_invitation_for_identity("GITHUB", "Octocat") == invitation
+
+
+def test_an_identity_already_linked_here_is_refused_with_the_member_named(member):
+    octo = UserFactory(handle="octo")
+    SocialAccount.objects.create(
+        user=octo, provider="github", uid="1", extra_data={"login": "OctoCat"}
+    )
+    with pytest.raises(InvalidInput) as error:
+        services.pending_invitation_create(inviter=member, address="github:octocat")
+    assert error.value.fields["address"] == ["github:octocat is already here: it is @octo."]
+    assert not PendingInvitation.objects.exists()
 
 
 def test_an_oidc_provider_id_is_a_known_provider(member):

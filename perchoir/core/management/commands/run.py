@@ -1,4 +1,8 @@
-"""`perchoir run`: migrate, then start the web server and the background worker together."""
+"""`perchoir run`: migrate, then start the web server and the background worker together.
+
+One address serves everything: uvicorn (uvloop and httptools) runs `perchoir.asgi`, where pages
+and the API run as WSGI in a pool of threads and `/live/` streams run async (decision 0006).
+"""
 
 import os
 import signal
@@ -50,18 +54,7 @@ class Command(BaseCommand):
         self.stopping = True
 
     def _start_web(self, host: str, port: int, workers: int) -> subprocess.Popen[bytes]:
-        return subprocess.Popen(  # noqa: S603 (our own interpreter and fixed arguments)
-            [
-                sys.executable, "-m", "gunicorn", "perchoir.wsgi:application",
-                "--bind", f"{host}:{port}",
-                "--workers", str(workers),
-                "--threads", "4",
-                "--worker-class", "gthread",
-                "--graceful-timeout", "5",
-                "--access-logfile", "-",
-                "--log-level", "warning",
-            ]
-        )  # fmt: skip
+        return subprocess.Popen(web_server_command(host=host, port=port, workers=workers))  # noqa: S603
 
     def _wait_until_listening(
         self, host: str, port: int, web: subprocess.Popen[bytes], seconds: float = 60
@@ -107,3 +100,22 @@ class Command(BaseCommand):
         self.stdout.write("Perchoir stopped.")
         if not self.stopping:  # a child died on its own
             raise SystemExit(1)
+
+
+def web_server_command(
+    *, host: str, port: int, workers: int, app: str = "perchoir.asgi:application"
+) -> list[str]:
+    """The web server of `perchoir run` (and of the tests that need the real one)."""
+    return [
+        sys.executable, "-m", "uvicorn", app,
+        "--host", host,
+        "--port", str(port),
+        "--workers", str(workers),
+        # Plain asyncio and h11 stall on reused connections on these machines.
+        "--loop", "uvloop",
+        "--http", "httptools",
+        # Open event streams end at once on Ctrl-C; their browsers reconnect.
+        "--timeout-graceful-shutdown", "3",
+        "--no-access-log",
+        "--log-level", "warning",
+    ]  # fmt: skip

@@ -1,0 +1,92 @@
+"""Every kind in one place: its sentence and whether it emails by default; and the one function
+that turns a notification into a sentence (for the page, the email and the API alike).
+
+To add a kind: a member of `NotificationKind` and its `KindSpec` here (a test checks each kind
+has one). Sentences may use `%(actor)s` (the actor's name, or "Someone") and `%(title)s` (the
+quoted title, or the spec's `untitled` words when there is none).
+"""
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
+
+from .models import Notification, NotificationKind
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    sentence: str | Promise
+    untitled: str | Promise
+    email_default: bool = False
+    in_app_default: bool = True
+
+
+A_CONVERSATION = pgettext_lazy("notification, when the conversation has no title", "a conversation")
+
+KIND_SPECS: dict[str, KindSpec] = {
+    NotificationKind.CONVERSATION_INVITATION: KindSpec(
+        gettext_lazy("%(actor)s invited you to %(title)s"), A_CONVERSATION, email_default=True
+    ),
+    NotificationKind.CONVERSATION_JOIN_REQUEST: KindSpec(
+        gettext_lazy("%(actor)s asks to join %(title)s"), A_CONVERSATION, email_default=True
+    ),
+    NotificationKind.CONVERSATION_JOIN_APPROVED: KindSpec(
+        gettext_lazy("Your request to join %(title)s was approved"), A_CONVERSATION
+    ),
+    NotificationKind.CONVERSATION_JOIN_DECLINED: KindSpec(
+        gettext_lazy("Your request to join %(title)s was declined"), A_CONVERSATION
+    ),
+    NotificationKind.CONVERSATION_SUGGESTION: KindSpec(
+        gettext_lazy("%(actor)s suggested a message in %(title)s"), A_CONVERSATION
+    ),
+    NotificationKind.CONVERSATION_SUGGESTION_APPROVED: KindSpec(
+        gettext_lazy("Your suggested message in %(title)s was approved"), A_CONVERSATION
+    ),
+    NotificationKind.CONVERSATION_SUGGESTION_DECLINED: KindSpec(
+        gettext_lazy("Your suggested message in %(title)s was declined"), A_CONVERSATION
+    ),
+    NotificationKind.MESSAGE_REPLY: KindSpec(
+        gettext_lazy("%(actor)s replied to your message in %(title)s"),
+        A_CONVERSATION,
+        email_default=True,
+    ),
+    NotificationKind.MESSAGE_MENTION: KindSpec(
+        gettext_lazy("%(actor)s mentioned you in %(title)s"), A_CONVERSATION, email_default=True
+    ),
+    NotificationKind.CONVERSATION_PARTICIPANT_REMOVED: KindSpec(
+        gettext_lazy("You were removed from %(title)s"), A_CONVERSATION
+    ),
+}
+
+
+def kind_spec(kind: str) -> KindSpec:
+    """The spec of `kind`; a kind without one (removed since) still reads as something."""
+    return KIND_SPECS.get(kind) or KindSpec(gettext_lazy("Something happened"), "")
+
+
+def kind_label(kind: str) -> str:
+    return str(NotificationKind(kind).label) if kind in NotificationKind.values else kind
+
+
+def notification_headline(notification: Notification) -> str:
+    """The sentence, in the active language, without the excerpt or reason."""
+    spec = kind_spec(notification.kind)
+    params = notification.params or {}
+    title = params.get("title")
+    actor = notification.actor
+    return str(spec.sentence) % {
+        "actor": actor.name if actor is not None else _("Someone"),
+        "title": _("“%(title)s”") % {"title": title} if title else str(spec.untitled),
+    }
+
+
+def notification_describe(notification: Notification) -> str:
+    """The whole sentence, in the active language: the headline, then the reason or excerpt."""
+    headline = notification_headline(notification)
+    params = notification.params or {}
+    detail = params.get("reason") or params.get("excerpt")
+    if not detail:
+        return headline
+    return _("%(sentence)s: %(detail)s") % {"sentence": headline, "detail": detail}
