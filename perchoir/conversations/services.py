@@ -222,12 +222,13 @@ def conversation_start(
     participant = Participant.objects.create(
         conversation=conversation, user=starter, role=ParticipantRole.STARTER
     )
+    if invitees:
+        conversation_invite(inviter=starter, conversation_id=conversation.pk, addresses=invitees)
     if body:
+        # Last: publishing a live event holds the publishers' queue until commit.
         _message_create(
             conversation=conversation, participant=participant, author=starter, body=body
         )
-    if invitees:
-        conversation_invite(inviter=starter, conversation_id=conversation.pk, addresses=invitees)
     return conversation
 
 
@@ -858,8 +859,11 @@ def highlight_add(*, user: User, conversation_id: int, message_id: int, passage:
         message=message, user=user, passage=passage
     )
     if created:
+        count = Highlight.objects.filter(message=message).count()
         publish_conversation_event(
-            conversation, "highlight.added", {"message_id": message.pk, "passage": passage}
+            conversation,
+            "highlight.added",
+            {"message_id": message.pk, "passage": passage, "count": count},
         )
     return highlight
 

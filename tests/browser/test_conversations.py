@@ -148,6 +148,17 @@ def test_invited_people_talk_live_a_stranger_asks_to_join_and_someone_branches_o
     expect(arrived.locator(".message__quote")).to_contain_text("every bridge is a street")
     assert Message.objects.get(body__contains="Rhône").reply_to.author == bob
 
+    # Cleo highlights Bob's passage; Bob sees the count appear on his message.
+    cleo_page.goto(path)
+    message = cleo_page.locator(".message", has_text="The Seine made Paris")
+    select_text(cleo_page, message, "every bridge is a street")
+    message.get_by_role("link", name="Highlight", exact=True).click()
+    expect(cleo_page.get_by_label("Passage to highlight")).to_have_value("every bridge is a street")
+    cleo_page.get_by_role("button", name="Highlight").click()
+    expect(bob_page.locator(".message", has_text="The Seine made Paris")).to_contain_text(
+        "1 highlight"
+    )
+
     # Dana, signed in but not invited, asks to join; Ada lets her in.
     dana_page = open_page(dana)
     dana_page.goto(path)
@@ -160,6 +171,7 @@ def test_invited_people_talk_live_a_stranger_asks_to_join_and_someone_branches_o
     ada_page.get_by_role("link", name="Requests").click()
     expect(ada_page.get_by_text("I row on the Loire every morning.")).to_be_visible()
     ada_page.get_by_role("button", name="Let them join").click()
+    expect(bob_page.locator("#thread")).to_contain_text("Dana joined the conversation")
     dana_page.goto(path + "?latest")
     expect(dana_page.get_by_role("heading", name="Your message")).to_be_visible()
 

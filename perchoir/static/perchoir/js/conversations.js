@@ -56,10 +56,62 @@
     }
   }
 
+  function text(name, values) {
+    var template = root.getAttribute("data-text-" + name) || "";
+    return template.replace(/\{(\w+)\}/g, function (_match, key) {
+      return values[key] === undefined ? "" : String(values[key]);
+    });
+  }
+
+  // Joins, departures and the room's changes appear as short notes in the thread.
+  function note(message) {
+    var paragraph = document.createElement("p");
+    paragraph.className = "thread__note";
+    paragraph.textContent = message;
+    thread.appendChild(paragraph);
+    announce(message);
+  }
+
+  function onHighlight(data) {
+    var message = document.getElementById("m-" + data.message_id);
+    var actions = message && message.querySelector(".message__actions");
+    if (!actions) return;
+    var counter = actions.querySelector(".message__highlights");
+    if (!counter) {
+      counter = document.createElement("span");
+      counter.className = "message__highlights muted";
+      actions.insertBefore(counter, actions.firstChild);
+    }
+    counter.textContent = text(data.count === 1 ? "highlight-one" : "highlight-many", data);
+  }
+
+  function onRoomChange(data) {
+    if (data.locked === undefined) return;
+    note(text(data.locked ? "locked" : "unlocked", data));
+    document.querySelectorAll("[data-composer] textarea, [data-composer] button").forEach(
+      function (control) {
+        control.disabled = data.locked;
+      }
+    );
+  }
+
+  var handlers = {
+    "participant.joined": function (data) {
+      note(text("joined", data));
+    },
+    "participant.removed": function (data) {
+      note(text("removed", data));
+    },
+    "highlight.added": onHighlight,
+    "conversation.changed": onRoomChange,
+  };
+
   if (thread) {
     thread.addEventListener("perchoir:live", function (event) {
       var detail = event.detail || {};
-      if (/^message\./.test(detail.kind)) onMessage(detail.kind, detail.data || {});
+      var data = detail.data || {};
+      if (/^message\./.test(detail.kind)) onMessage(detail.kind, data);
+      else if (handlers[detail.kind]) handlers[detail.kind](data);
     });
   }
 
