@@ -249,6 +249,8 @@ SOCIALACCOUNT_AUTO_SIGNUP = False
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
 SOCIALACCOUNT_STORE_TOKENS = False
+# Linking or unlinking a way in asks a password-holder for their password again (recent enough).
+SOCIALACCOUNT_REAUTHENTICATION_REQUIRED = True
 # The CSP's form-action: starting a sign-in is a POST answered by a redirect to the provider.
 CSP_FORM_ACTION = ["'self'", *provider_authorization_origins(SOCIALACCOUNT_PROVIDERS)]
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]

@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class AccountsConfig(AppConfig):
     name = "perchoir.accounts"
     label = "accounts"
+
+    def ready(self) -> None:
+        # allauth's integration point for the connect flow (no hook in its adapter).
+        from allauth.socialaccount.signals import social_account_added
+
+        from .social_adapter import identity_linked
+
+        social_account_added.connect(identity_linked, dispatch_uid="perchoir-identity-linked")

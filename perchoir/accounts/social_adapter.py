@@ -33,7 +33,7 @@ from perchoir.invitations.services import (
     signup_user_save,
 )
 
-from .adapter import landing_remember
+from .adapter import landing_remember, landing_take
 from .models import DISPLAY_NAME_MAX_LENGTH, User
 from .tasks import profile_avatar_import_task
 from .validators import HANDLE_MAX_LENGTH, HANDLE_MIN_LENGTH, validate_handle
@@ -90,7 +90,8 @@ def _avatar_import_later(user: User, sociallogin: SocialLogin) -> None:
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def get_connect_redirect_url(self, request: HttpRequest, socialaccount: Any) -> str:
-        return reverse("accounts:settings-identities")
+        # Where an invitation claimed by linking this identity leads, if one did.
+        return landing_take(request) or reverse("accounts:settings-identities")
 
     def populate_user(self, request: HttpRequest, sociallogin: SocialLogin, data: Any) -> Any:
         user = super().populate_user(request, sociallogin, data)
@@ -148,3 +149,14 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         landing_remember(request, claimed)
         _avatar_import_later(user, sociallogin)
         return user
+
+
+def identity_linked(*, request: HttpRequest, sociallogin: SocialLogin, **kwargs: Any) -> None:
+    """allauth's `social_account_added` signal, sent once a member linked another identity:
+    invitations that waited for that identity (to a conversation, say) are claimed by them."""
+    claimed = pending_invitations_claim(
+        user=sociallogin.user,
+        provider=sociallogin.account.provider,
+        username=identity_username(sociallogin.account) or None,
+    )
+    landing_remember(request, claimed)

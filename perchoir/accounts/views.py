@@ -1,5 +1,6 @@
 from typing import Literal, cast
 
+from allauth.account.decorators import reauthentication_required
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -183,6 +184,7 @@ def settings_identities(request: AuthenticatedRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@reauthentication_required(app="allauth.socialaccount")
 def settings_identity_unlink(request: AuthenticatedRequest, identity_id: int) -> HttpResponse:
     try:
         identities.identity_unlink(user=request.user, identity_id=identity_id)

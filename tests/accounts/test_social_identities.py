@@ -1,7 +1,13 @@
 """Linked accounts: listed, shown on the profile if the member chooses, unlinked — never the
 last way in — on the settings page and through the API."""
 
+import time
+
 import pytest
+from allauth.account.internal.flows.login import (
+    _AUTHENTICATION_METHODS_USER_SESSION_KEY,
+    AUTHENTICATION_METHODS_SESSION_KEY,
+)
 from allauth.socialaccount.models import SocialAccount
 from django.db import connection
 from django.test import Client
@@ -84,7 +90,26 @@ def test_settings_page_without_linked_accounts_says_so(member_client):
     assert "No linked accounts" in page
 
 
+def recently_signed_in_again(client, person):
+    """As after allauth's "confirm your password" step, a minute ago."""
+    session = client.session
+    session[_AUTHENTICATION_METHODS_USER_SESSION_KEY] = str(person.pk)
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = [
+        {"method": "password", "at": time.time() - 60, "reauthenticated": True}
+    ]
+    session.save()
+
+
+def test_unlinking_asks_for_the_password_again_first(member_client, member):
+    acme = link_acme(member)
+    response = member_client.post(f"/settings/identities/{acme.id}/unlink/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/reauthenticate/")
+    assert member.socialaccount_set.count() == 1
+
+
 def test_unlinking_an_account_keeps_the_others(member_client, member):
+    recently_signed_in_again(member_client, member)
     acme = link_acme(member)
     link_github(member)
     response = member_client.post(f"/settings/identities/{acme.id}/unlink/", follow=True)
@@ -102,12 +127,14 @@ def test_the_last_way_in_cannot_be_unlinked(client):
 
 
 def test_the_last_identity_may_go_when_a_password_remains(member_client, member):
+    recently_signed_in_again(member_client, member)
     acme = link_acme(member)
     member_client.post(f"/settings/identities/{acme.id}/unlink/")
     assert not member.socialaccount_set.exists()
 
 
-def test_someone_elses_identity_cannot_be_unlinked(member_client):
+def test_someone_elses_identity_cannot_be_unlinked(member_client, member):
+    recently_signed_in_again(member_client, member)
     other = link_acme(UserFactory())
     response = member_client.post(f"/settings/identities/{other.id}/unlink/", follow=True)
     assert "This linked account does not exist." in response.content.decode()

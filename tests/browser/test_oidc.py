@@ -21,7 +21,7 @@ from perchoir.core.models import SiteMode
 from perchoir.core.selectors import site_settings_get
 from perchoir.invitations.services import pending_invitation_create
 
-from ..factories import InviteLinkFactory, UserFactory
+from ..factories import PASSWORD, InviteLinkFactory, UserFactory
 from .conftest import missing
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -220,6 +220,12 @@ def test_a_member_links_a_second_identity_and_unlinks_it(page, sign_in, oidc_pro
     page.goto("/settings/identities/")
     assert "No linked accounts" in page.locator("main").inner_text()
     sign_in_at_provider(page, "alice", button="Link Acme")
+    # A new way into the account: its password first, then the link is made.
+    assert "/accounts/reauthenticate/" in page.url
+    assert not member.socialaccount_set.exists()
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Confirm").click()
+    page.wait_for_load_state()
     assert page.url.endswith("/settings/identities/")
     assert member.socialaccount_set.get().provider == "acme"
 

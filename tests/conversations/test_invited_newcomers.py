@@ -42,3 +42,25 @@ def test_invited_by_email_to_a_private_conversation_they_sign_up_and_land_in_it(
     assert "You are invited to take part" in page
     client.post(f"/c/{conversation.pk}/invitation/", {"answer": "accept"})
     assert conversation.participants.filter(user=grace).exists()
+
+
+def test_a_member_who_links_the_invited_identity_gets_the_invitation(settings, rf):
+    from allauth.socialaccount.models import SocialAccount, SocialLogin
+    from django.contrib.sessions.backends.db import SessionStore
+
+    settings.SOCIALACCOUNT_PROVIDERS = {"github": {"APPS": [{"client_id": "i", "secret": "s"}]}}
+    ada, member = UserFactory(), UserFactory()
+    conversation = services.conversation_start(starter=ada, title="Octopuses", body="Hello")
+    outcome = services.conversation_invite(
+        inviter=ada, conversation_id=conversation.pk, addresses=["github:octocat"]
+    )
+    assert outcome.waiting  # nobody here has linked github:octocat yet
+
+    request = rf.get("/")
+    request.session = SessionStore()
+    request.user = member
+    account = SocialAccount(provider="github", uid="9", extra_data={"login": "octocat"})
+    SocialLogin(user=member, account=account).connect(request, member)
+
+    assert Invitation.objects.get(invitee=member).conversation == conversation
+    assert request.session["perchoir_landing_url"] == conversation.get_absolute_url()
