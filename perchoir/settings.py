@@ -176,6 +176,18 @@ else:
         }
     }
 
+# Rendered fragments (a conversation's page of messages): shared through Redis when there is
+# one, otherwise kept in each process's memory. Never the database: a fragment spares queries.
+CACHES["fragments"] = (
+    {**CACHES["default"], "KEY_PREFIX": env("CACHE_PREFIX", "perchoir") + "-fragments"}
+    if REDIS_URL
+    else {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "perchoir-fragments",
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    }
+)
+
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

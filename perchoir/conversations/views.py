@@ -1,15 +1,20 @@
 """Conversation pages: each view parses a form, calls one service or selector, and renders."""
 
 import secrets
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import caches
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -148,17 +153,10 @@ def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpRespo
     # Before reading the messages: an event committed meanwhile arrives twice (the page ignores
     # the copy), never not at all.
     last_event_id = live_stream_last_event_id(conversation.live_stream)
-    page = selectors.messages_page(
-        conversation=conversation,
-        after=_int_param(request, "after"),
-        before=_int_param(request, "before"),
-        latest="latest" in request.GET,
-    )
     context = _conversation_context(request, conversation, standing)
     context.update(
-        page=page,
+        page=_thread_page(request, context, last_event_id),
         participants=selectors.participants_active(conversation=conversation),
-        highlight_counts=selectors.highlight_counts(messages=page.messages),
         composer=MessageForm(initial={"client_token": secrets.token_urlsafe(16)}),
         last_event_id=last_event_id,
     )
@@ -172,6 +170,55 @@ def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpRespo
             user=request.user,
         )
     return render(request, "conversations/detail.html", context)
+
+
+# The rendered thread is kept this long at most; any new, edited or deleted message (a live event)
+# makes a new one at once. Other changes (an avatar, a branch) show within this time.
+THREAD_CACHE_SECONDS = 30
+# What the messages' own links depend on, besides who reads.
+THREAD_CAPABILITIES = ("can_post", "can_highlight", "can_branch")
+
+
+@dataclass(frozen=True)
+class ThreadPage:
+    html: SafeString
+    older: int | None
+    newer: int | None
+    is_last: bool
+
+
+def _thread_page(request: HttpRequest, context: dict[str, Any], last_event_id: int) -> ThreadPage:
+    """A page of messages rendered once for every reader alike (signed out), or for one
+    person: messages are the costly part of the page, and they change only with an event."""
+    conversation = context["conversation"]
+    after, before = _int_param(request, "after"), _int_param(request, "before")
+    latest = "latest" in request.GET
+    allowed = "".join(
+        str(int(context[name])) for name in ("can_post", "can_highlight", "can_branch")
+    )
+    reader = f"u{request.user.pk}:{allowed}" if request.user.is_authenticated else "anyone"
+    key = (
+        f"conversation-thread:{conversation.pk}:{get_language()}:{after}:{before}:{latest}:"
+        f"{last_event_id}:{reader}"
+    )
+    cached = caches["fragments"].get(key)
+    if cached is not None:
+        return cast(ThreadPage, cached)
+    page = selectors.messages_page(
+        conversation=conversation, after=after, before=before, latest=latest
+    )
+    html = render_to_string(
+        "conversations/_thread.html",
+        {
+            "messages": page.messages,
+            "highlight_counts": selectors.highlight_counts(messages=page.messages),
+            "user": request.user,
+            **{name: context[name] for name in THREAD_CAPABILITIES},
+        },
+    )
+    thread = ThreadPage(mark_safe(html), page.older, page.newer, page.is_last)  # noqa: S308 — our template
+    caches["fragments"].set(key, thread, THREAD_CACHE_SECONDS)
+    return thread
 
 
 def message_permalink(request: HttpRequest, conversation_id: int, message_id: int) -> HttpResponse:

@@ -336,3 +336,23 @@ def test_a_profile_lists_the_conversations_a_visitor_may_see(client, conversatio
         "Our secret"
         in signed_in(ada).get(reverse("accounts:profile", kwargs={"handle": ada.handle})).text
     )
+
+
+def test_the_messages_are_rendered_once_and_every_change_shows_at_once(
+    client, conversation, ada, django_assert_max_num_queries
+):
+    add_messages(conversation, ada, 50)
+    path = conversation.get_absolute_url()
+    client.get(path)
+    # Rendered already: the conversation, its last live event, its participants, the site.
+    with django_assert_max_num_queries(5):
+        assert client.get(path).status_code == 200
+    services.message_post(author=ada, conversation_id=conversation.pk, body="Fresh words")
+    assert "Fresh words" in client.get(path).text
+    first = conversation.messages.order_by("id").first()
+    services.message_edit(
+        author=ada, conversation_id=conversation.pk, message_id=first.pk, body="Edited words"
+    )
+    page = client.get(path).text
+    assert "Edited words" in page
+    assert "Which city has the most beautiful river?" not in page
