@@ -5,6 +5,7 @@ branches a passage off into a new conversation.
 axe-core checks every page each browser visits (see conftest.py).
 """
 
+import re
 import subprocess
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -18,6 +19,7 @@ from perchoir.conversations.models import Conversation, Message
 from perchoir.core.management.commands.run import web_server_command
 from tests.asgi_server import APP, _environment, _wait_until_answering
 from tests.factories import UserFactory
+from tests.webpages import serve
 
 from .conftest import DESKTOP, PageChecker
 
@@ -229,3 +231,35 @@ def test_a_reader_who_reconnects_misses_nothing(
     bodies = thread.locator("[data-message-body]").all_inner_texts()
     assert [text.strip() for text in bodies] == ["zero", "one", "two", "three"]
     wait_until_live(reader)
+
+
+def test_a_conversation_is_embedded_on_another_site_but_its_page_is_not(
+    page: Any, page_checker: PageChecker, web_server: Any
+) -> None:
+    ada = UserFactory(display_name="Ada")
+    conversation = services.conversation_start(
+        starter=ada, title="Embeddable", body="Seen from elsewhere"
+    )
+    embed = f"{web_server.url}/c/{conversation.pk}/embed/"
+    full_page = f"{web_server.url}{conversation.get_absolute_url()}"
+    with serve() as elsewhere:
+        elsewhere.page(
+            "/",
+            '<!doctype html><html lang="en"><title>Elsewhere</title>'
+            f'<iframe name="embed" title="A conversation" src="{embed}"></iframe>'
+            f'<iframe name="page" title="A page" src="{full_page}"></iframe></html>',
+        )
+        page.goto(elsewhere.url("/"))
+        embedded = page.frame_locator("iframe[name=embed]")
+        expect(embedded.get_by_text("Seen from elsewhere")).to_be_visible()
+        expect(
+            embedded.get_by_role("link", name=re.compile("Read the whole conversation"))
+        ).to_be_visible()
+        # The site's own pages refuse to be framed (X-Frame-Options, frame-ancestors 'none'):
+        # the browser says so, and shows nothing of the page.
+        expect(
+            page.frame_locator("iframe[name=page]").get_by_text("Seen from elsewhere")
+        ).to_have_count(0)
+        refusals = [e for e in page_checker.csp_errors if "frame-ancestors 'none'" in e]
+        assert len(refusals) == 1, page_checker.csp_errors
+        page_checker.csp_errors.remove(refusals[0])
