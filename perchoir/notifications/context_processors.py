@@ -30,7 +30,9 @@ class UnreadNotifications:
 
 def unread(request: HttpRequest) -> dict[str, object]:
     """`notifications_unread` for signed-in people (one query when shown); nothing otherwise."""
-    if not request.user.is_authenticated:
+    # An error page for a request stopped before authentication (a forged Host) has no user.
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
         return {}
     # One counter per request, even if several templates are rendered with it.
     counter = getattr(request, "_notifications_unread", None)

@@ -115,3 +115,9 @@ def test_server_error_page_needs_no_database(rf, django_assert_num_queries):
     html = response.content.decode()
     assert "Server error" in html
     assert "style=" not in html
+
+
+def test_a_forged_host_gets_the_bad_request_page_not_an_error(client):
+    response = client.get("/", HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert "<html" in response.content.decode()
