@@ -161,13 +161,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache, rate limits, sessions ---------------------------------------------------------------
 
 REDIS_URL = env("REDIS_URL")
+# Parallel test workers (pytest-xdist) share one Redis: each keeps to its own keys.
+CACHE_PREFIX = env("CACHE_PREFIX", "perchoir") + (
+    os.environ.get("PYTEST_XDIST_WORKER", "") if TESTING else ""
+)
 CACHES: dict[str, dict[str, Any]]
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env("CACHE_PREFIX", "perchoir"),
+            "KEY_PREFIX": CACHE_PREFIX,
         }
     }
 else:
@@ -181,7 +185,7 @@ else:
 # Rendered fragments (a conversation's page of messages): shared through Redis when there is
 # one, otherwise kept in each process's memory. Never the database: a fragment spares queries.
 CACHES["fragments"] = (
-    {**CACHES["default"], "KEY_PREFIX": env("CACHE_PREFIX", "perchoir") + "-fragments"}
+    {**CACHES["default"], "KEY_PREFIX": CACHE_PREFIX + "-fragments"}
     if REDIS_URL
     else {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
