@@ -1,6 +1,7 @@
 """Conversation pages: each view parses a form, calls one service or selector, and renders."""
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -499,61 +500,63 @@ def invitation_answer(request: AuthenticatedRequest, conversation_id: int) -> Ht
     return redirect("conversations:list")
 
 
-@login_required
-def join_request(request: AuthenticatedRequest, conversation_id: int) -> HttpResponse:
+def _ask_page(
+    request: AuthenticatedRequest,
+    conversation_id: int,
+    form: forms.Form,
+    ask: Callable[[dict[str, Any]], object],
+    *,
+    template: str,
+    sent: str,
+) -> HttpResponse:
+    """A reader's request to the participants (to join, or a suggested message): the form, the
+    service, the notice that they will be told."""
     conversation, standing = selectors.conversation_get_for_viewer(
         viewer=request.user, conversation_id=conversation_id
     )
-    form = JoinRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.join_request_create(
-                requester=request.user,
-                conversation_id=conversation_id,
-                pitch=form.cleaned_data["pitch"],
-            )
+            ask(form.cleaned_data)
         except InvalidInput as error:
             form_add_service_errors(form, error)
         else:
-            messages.success(request, _("Your request was sent; you will be told the answer."))
+            messages.success(request, sent)
             return redirect(conversation)
     return _composer_page(
         request,
         conversation,
         standing,
         form,
-        template="conversations/join.html",
+        template=template,
         status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def join_request(request: AuthenticatedRequest, conversation_id: int) -> HttpResponse:
+    return _ask_page(
+        request,
+        conversation_id,
+        JoinRequestForm(request.POST or None),
+        lambda data: services.join_request_create(
+            requester=request.user, conversation_id=conversation_id, pitch=data["pitch"]
+        ),
+        template="conversations/join.html",
+        sent=_("Your request was sent; you will be told the answer."),
     )
 
 
 @login_required
 def suggest(request: AuthenticatedRequest, conversation_id: int) -> HttpResponse:
-    conversation, standing = selectors.conversation_get_for_viewer(
-        viewer=request.user, conversation_id=conversation_id
-    )
-    form = SuggestionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.suggestion_create(
-                requester=request.user,
-                conversation_id=conversation_id,
-                body=form.cleaned_data["body"],
-            )
-        except InvalidInput as error:
-            form_add_service_errors(form, error)
-        else:
-            messages.success(
-                request, _("Your message was suggested; you will be told if it is approved.")
-            )
-            return redirect(conversation)
-    return _composer_page(
+    return _ask_page(
         request,
-        conversation,
-        standing,
-        form,
+        conversation_id,
+        SuggestionForm(request.POST or None),
+        lambda data: services.suggestion_create(
+            requester=request.user, conversation_id=conversation_id, body=data["body"]
+        ),
         template="conversations/suggest.html",
-        status=400 if form.errors else 200,
+        sent=_("Your message was suggested; you will be told if it is approved."),
     )
 
 
