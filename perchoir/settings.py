@@ -182,17 +182,14 @@ else:
         }
     }
 
-# Rendered fragments (a conversation's page of messages): shared through Redis when there is
-# one, otherwise kept in each process's memory. Never the database: a fragment spares queries.
-CACHES["fragments"] = (
-    {**CACHES["default"], "KEY_PREFIX": CACHE_PREFIX + "-fragments"}
-    if REDIS_URL
-    else {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "perchoir-fragments",
-        "OPTIONS": {"MAX_ENTRIES": 2000},
-    }
-)
+# Rendered fragments (a conversation's page of messages), kept in each process's memory: their
+# keys name the live event they reflect, so processes need not share them, and reading a large
+# fragment from memory costs less than from Redis or the database.
+CACHES["fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "perchoir-fragments",
+    "OPTIONS": {"MAX_ENTRIES": int(env("FRAGMENT_CACHE_ENTRIES", "500"))},
+}
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True

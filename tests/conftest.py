@@ -1,6 +1,5 @@
 import pytest
 from django.core.cache import cache, caches
-from django.core.cache.backends.locmem import LocMemCache
 from django.utils import translation
 
 from .factories import AdminFactory, ModeratorFactory, UserFactory
@@ -18,10 +17,8 @@ def _isolated_site(request, settings, tmp_path):
     settings.SITE_URL = "http://testserver"
     # A request handled in French leaves French active in the thread; each test starts afresh.
     translation.activate(settings.LANGUAGE_CODE)
-    # Rendered fragments are keyed by ids that another test's data may reuse (SQLite reuses
-    # them after a rollback; PostgreSQL's sequences, with Redis, never do).
-    if isinstance(caches["fragments"], LocMemCache):
-        caches["fragments"].clear()
+    # Rendered fragments are keyed by ids that another test's data may reuse.
+    caches["fragments"].clear()
     yield
     # The cache lives in the database (or Redis): only tests that reach a database can fill it.
     if request.node.get_closest_marker("django_db") or USES_DATABASE & set(request.fixturenames):

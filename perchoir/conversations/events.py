@@ -19,6 +19,7 @@ EVENT_KINDS = (
     "message.created",
     "message.edited",
     "message.deleted",
+    "message.branched",
     "participant.joined",
     "participant.removed",
     "highlight.added",

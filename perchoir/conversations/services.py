@@ -52,7 +52,11 @@ from .models import (
     RoomLogEntry,
     Visibility,
 )
-from .selectors import conversation_get_for_viewer, message_get_for_viewer
+from .selectors import (
+    conversation_get_for_viewer,
+    message_get_for_viewer,
+    messages_with_relations,
+)
 
 # Posting is cheap; a flood is not. Slow mode is the starter's finer tool.
 MESSAGE_POST_LIMIT = 20
@@ -229,7 +233,16 @@ def conversation_start(
         _message_create(
             conversation=conversation, participant=participant, author=starter, body=body
         )
+    if branched_from is not None and visibility != Visibility.PRIVATE:
+        _announce_branch(branched_from)
     return conversation
+
+
+def _announce_branch(message: Message) -> None:
+    """The message branched off now names the new conversation, for live readers and pages."""
+    fresh = messages_with_relations(Message.objects.filter(pk=message.pk)).get()
+    fresh.conversation = message.conversation
+    publish_message_event(fresh, "message.branched")
 
 
 def _clean_link(link_url: str) -> str:

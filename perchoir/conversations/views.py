@@ -190,7 +190,8 @@ class ThreadPage:
 
 def _thread_page(request: HttpRequest, context: dict[str, Any], last_event_id: int) -> ThreadPage:
     """A page of messages rendered once for every reader alike (signed out), or for one
-    person: messages are the costly part of the page, and they change only with an event."""
+    person: messages are the costly part of the page, and they change only with an event.
+    Kept in this process's memory (the "fragments" cache)."""
     conversation = context["conversation"]
     after, before = _int_param(request, "after"), _int_param(request, "before")
     latest = "latest" in request.GET

@@ -356,3 +356,17 @@ def test_the_messages_are_rendered_once_and_every_change_shows_at_once(
     page = client.get(path).text
     assert "Edited words" in page
     assert "Which city has the most beautiful river?" not in page
+
+
+def test_a_branch_shows_under_its_message_at_once(client, conversation, ada):
+    message = conversation.messages.get()
+    client.get(conversation.get_absolute_url())  # the page of messages is rendered and kept
+    services.conversation_start(
+        starter=UserFactory(),
+        title="Rivers of my childhood",
+        body="The Loire",
+        origin=services.StartOrigin(
+            branch_conversation_id=conversation.pk, branch_message_id=message.pk
+        ),
+    )
+    assert "Rivers of my childhood" in client.get(conversation.get_absolute_url()).text

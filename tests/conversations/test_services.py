@@ -110,6 +110,10 @@ def test_branching_off_a_passage_links_both_conversations():
     assert branch.branched_from == message
     assert branch.branched_passage == "Bridges shape rivers."
     assert list(message.branches.all()) == [branch]
+    # Readers of the original conversation see the branch appear under the message.
+    event = LiveEvent.objects.filter(stream=original.live_stream).latest("id")
+    assert event.kind == "message.branched"
+    assert "Branched into:" in event.payload["html"]["en"]
 
 
 def test_a_passage_that_is_not_in_the_message_is_refused():
