@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path, re_path
 from django.views.static import serve
 
+from perchoir.accounts.oidc import urlpatterns as oidc_urls
 from perchoir.api.v1 import api
 from perchoir.core import views as core_views
 
@@ -16,6 +17,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("live/", include("perchoir.live.urls")),
     path("", include("perchoir.links.urls")),
     path("", include("perchoir.api.urls")),
+    path("", include(oidc_urls)),  # before allauth's own OpenID Connect views
     path("accounts/", include("allauth.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
