@@ -64,6 +64,17 @@ def test_profile_page_redirects_to_the_canonical_casing(client):
     assert response["Location"] == "/@CamelCase"
 
 
+def test_a_visitor_is_offered_to_sign_in_to_follow_and_comes_back(client):
+    UserFactory(handle="ada", display_name="Ada")
+    page = client.get("/@ada").content.decode()
+    assert 'href="/accounts/login/?next=/%40ada"' in page
+    assert "Sign in to follow Ada" in page
+    client.force_login(UserFactory())
+    signed_in = client.get("/@ada").content.decode()
+    assert "Sign in to follow" not in signed_in
+    assert f'action="{reverse("follows:follow", kwargs={"handle": "ada"})}"' in signed_in
+
+
 def test_unknown_and_deactivated_people_have_no_page(client):
     UserFactory(handle="gone", is_active=False)
     assert client.get("/@gone").status_code == 404

@@ -64,3 +64,70 @@ def test_a_member_who_links_the_invited_identity_gets_the_invitation(settings, r
 
     assert Invitation.objects.get(invitee=member).conversation == conversation
     assert request.session["perchoir_landing_url"] == conversation.get_absolute_url()
+
+
+def _emailed_link(ada, conversation, address, capture):
+    with capture(execute=True):
+        services.conversation_invite(
+            inviter=ada, conversation_id=conversation.pk, addresses=[address]
+        )
+    body = mail.outbox[-1].body
+    link = next(word for word in body.split() if "/invitations/pending/accept/" in word)
+    return link.removeprefix("http://testserver")
+
+
+def test_a_signed_in_member_who_follows_the_emailed_link_accepts_it_as_themselves(
+    client, django_capture_on_commit_callbacks
+):
+    ada, grace = UserFactory(display_name="Ada"), UserFactory(handle="grace")
+    conversation = services.conversation_start(
+        starter=ada, title="Our rivers", body="Hello", visibility=Visibility.PRIVATE
+    )
+    link = _emailed_link(
+        ada, conversation, "grace.old@example.net", django_capture_on_commit_callbacks
+    )
+    client.force_login(grace)
+
+    page = client.get(link).content.decode()
+    assert "Ada (@" in page
+    assert "invites you to a conversation" in page
+    assert "Accept as @grace" in page
+    landed = client.post(link)
+    assert landed["Location"] == conversation.get_absolute_url()
+    assert Invitation.objects.get(invitee=grace).conversation == conversation
+    # Used up: following it again says so, and nothing more happens.
+    again = client.get(link)
+    assert again.status_code == 410
+    assert "already been accepted" in again.content.decode()
+    assert Invitation.objects.filter(invitee=grace).count() == 1
+
+
+def test_the_inviter_cannot_accept_their_own_emailed_invitation(
+    client, django_capture_on_commit_callbacks
+):
+    ada = UserFactory()
+    conversation = services.conversation_start(starter=ada, title="Rivers", body="Hello")
+    link = _emailed_link(
+        ada, conversation, "someone@example.net", django_capture_on_commit_callbacks
+    )
+    client.force_login(ada)
+    page = client.post(link, follow=True).content.decode()
+    assert "This is your own invitation" in page
+    assert not Invitation.objects.exists()
+
+
+def test_a_signed_in_member_following_an_invitation_to_the_site_leaves_it_waiting(
+    client, django_capture_on_commit_callbacks
+):
+    from perchoir.invitations.models import PendingInvitation
+    from perchoir.invitations.services import pending_invitation_create
+
+    ada, member = UserFactory(), UserFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        pending_invitation_create(inviter=ada, address="newcomer@example.net")
+    body = mail.outbox[-1].body
+    link = next(word for word in body.split() if "/invitations/pending/accept/" in word)
+    client.force_login(member)
+    response = client.post(link.removeprefix("http://testserver"))
+    assert "You already have an account" in response.content.decode()
+    assert PendingInvitation.objects.get().claimed_by is None
