@@ -662,7 +662,7 @@ def pending_invitations_claim(
 
 
 def pending_invitation_unusable_message(status: str) -> str:
-    messages = {
+    messages: dict[str, str] = {
         PendingInvitationStatus.CLAIMED: _("This invitation has already been accepted."),
         PendingInvitationStatus.EXPIRED: _("This invitation has expired."),
         PendingInvitationStatus.REVOKED: _(

@@ -241,7 +241,7 @@ def _pending_accept_as_member(
         try:
             accepted = services.pending_invitation_accept_as_member(user=request.user, token=token)
         except ApplicationError as error:
-            messages.error(request, error.message)
+            messages.error(request, str(error.message))
         else:
             messages.success(request, _("The invitation is accepted."))
             return redirect(services.pending_invitation_landing_url([accepted]) or "core:home")
