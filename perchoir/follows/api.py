@@ -17,6 +17,7 @@ from perchoir.api.errors import ErrorOut
 from perchoir.api.pagination import NewestFirst
 from perchoir.core.errors import InvalidInput
 from perchoir.core.types import AuthenticatedRequest
+from perchoir.invitations.api import PendingInvitationOut
 
 from . import selectors, services
 from .models import Follow
@@ -55,6 +56,14 @@ class MatchOut(Schema):
     following: bool
 
 
+class NotHereOut(Schema):
+    """A line that matched nobody here. An identity (`provider:username`) can be invited."""
+
+    id: int
+    address: str
+    invitable: bool
+
+
 class ImportOut(Schema):
     id: int
     status: str
@@ -68,6 +77,8 @@ class ImportOut(Schema):
     finished_at: datetime | None
     matches: list[MatchOut]
     matches_truncated: bool
+    not_here: list[NotHereOut]
+    not_here_truncated: bool
 
 
 def _state(request: AuthenticatedRequest, handle: str) -> dict[str, object]:
@@ -172,6 +183,7 @@ def following(request: HttpRequest, handle: str) -> object:
 def _import_out(request: AuthenticatedRequest, import_id: int) -> dict[str, object]:
     follow_import = selectors.follow_import_get_for_user(user=request.user, import_id=import_id)
     entries = list(selectors.follow_import_matches(follow_import=follow_import)[: MATCHES_MAX + 1])
+    not_here = list(selectors.follow_import_missing(follow_import=follow_import)[: MATCHES_MAX + 1])
     followed_ids = selectors.following_ids_among(
         viewer=request.user, people_ids=[entry.person_id for entry in entries[:MATCHES_MAX]]
     )
@@ -198,6 +210,11 @@ def _import_out(request: AuthenticatedRequest, import_id: int) -> dict[str, obje
             if entry.person is not None
         ],
         "matches_truncated": len(entries) > MATCHES_MAX,
+        "not_here": [
+            {"id": entry.id, "address": entry.address, "invitable": entry.is_identity}
+            for entry in not_here[:MATCHES_MAX]
+        ],
+        "not_here_truncated": len(not_here) > MATCHES_MAX,
     }
 
 
@@ -276,3 +293,27 @@ def import_create(request: AuthenticatedRequest) -> object:
 )
 def import_get(request: AuthenticatedRequest, import_id: int) -> object:
     return _import_out(request, import_id)
+
+
+@router.post(
+    "/me/imports/{import_id}/not-here/{entry_id}/invite",
+    response={
+        201: PendingInvitationOut,
+        400: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        429: ErrorOut,
+    },
+    summary=doc(gettext_lazy("Invite someone of an import who is not here yet")),
+    description=doc(
+        gettext_lazy(
+            "A waiting invitation to their `provider:username`, claimed when they first sign in "
+            "with that account; the same as POST /invitations/pending with that address."
+        )
+    ),
+)
+def import_invite(request: AuthenticatedRequest, import_id: int, entry_id: int) -> object:
+    invitation = services.follow_import_invite(
+        user=request.user, import_id=import_id, entry_id=entry_id
+    )
+    return Status(201, invitation)

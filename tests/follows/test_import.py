@@ -13,6 +13,7 @@ from perchoir.core.selectors import site_settings_get
 from perchoir.follows import parsing, services
 from perchoir.follows.models import Follow, FollowImport, FollowImportEntry, MatchKind
 from perchoir.follows.parsing import follow_list_parse
+from perchoir.invitations.models import PendingInvitation
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -311,6 +312,29 @@ def test_api_imports_a_pasted_list_and_reports_matches(
             "following": False,
         }
     ]
+    assert [(line["address"], line["invitable"]) for line in polled["not_here"]] == [
+        ("zoe@mastodon.social", False)
+    ]
+
+
+def test_api_lists_who_is_not_here_and_invites_an_identity_of_the_import(
+    bearer, member, django_capture_on_commit_callbacks, settings
+):
+    settings.SOCIALACCOUNT_PROVIDERS = {"github": {"APPS": [{"client_id": "i", "secret": "s"}]}}
+    with django_capture_on_commit_callbacks(execute=True):
+        created = bearer.post(
+            "/api/v1/me/imports", {"text": "github:octocat"}, content_type="application/json"
+        ).json()
+    line = bearer.get(f"/api/v1/me/imports/{created['id']}").json()["not_here"][0]
+    assert (line["address"], line["invitable"]) == ("github:octocat", True)
+
+    invited = bearer.post(f"/api/v1/me/imports/{created['id']}/not-here/{line['id']}/invite")
+    assert invited.status_code == 201
+    assert (invited.json()["address"], invited.json()["status"]) == ("github:octocat", "waiting")
+    assert PendingInvitation.objects.get(inviter=member).username == "octocat"
+    # Another import's line, or someone else's import: not found.
+    forged = bearer.post(f"/api/v1/me/imports/{created['id']}/not-here/{line['id'] + 999}/invite")
+    assert forged.status_code == 404
 
 
 def test_api_imports_an_uploaded_file(bearer, member):
