@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.twitter_oauth2",
     "allauth.mfa",
     "ninja",
+    "oauth2_provider",
     "perchoir.core",
     "perchoir.accounts",
     "perchoir.invitations",
@@ -91,6 +92,7 @@ INSTALLED_APPS = [
     "perchoir.notifications",
     "perchoir.live",
     "perchoir.conversations",
+    "perchoir.oauth",
 ]
 
 MIDDLEWARE = [
@@ -229,6 +231,36 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Third-party applications (OAuth 2, django-oauth-toolkit; docs/decisions/0009): the
+# authorization-code flow with PKCE always, refresh tokens that rotate and are used once.
+OAUTH2_PROVIDER = {
+    "SCOPES_BACKEND_CLASS": "perchoir.oauth.scopes.PerchoirScopes",
+    "PKCE_REQUIRED": True,
+    # Plain http only while developing and testing (to loopback addresses, see oauth/services).
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"] if DEBUG or TESTING else ["https"],
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": 90 * 24 * 3600,
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "REQUEST_APPROVAL_PROMPT": "auto",
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    # RFC 9700's recommendations, all enforced: no implicit or password grant, S256 only,
+    # tokens never in query strings, `iss` in the answer, only digests of tokens stored.
+    **{
+        f"COMPLIANT_BCP_RFC9700_{gate}": True
+        for gate in (
+            "IMPLICIT_GRANT",
+            "PASSWORD_GRANT",
+            "PKCE_METHOD",
+            "ACCESS_TOKEN_TRANSPORT",
+            "AUTHZ_RESPONSE_ISS",
+            "TOKEN_STORAGE",
+            "REFRESH_TOKEN",
+            "REDIRECT_URI_MATCHING",
+            "PKCE_REQUIRED",
+        )
+    },
+}
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "core:home"

@@ -1,4 +1,5 @@
-"""Who is calling the API: the site's own pages (session + CSRF) or a personal access token."""
+"""Who is calling the API: the site's own pages (session + CSRF), a personal access token, or a
+third-party application's OAuth access token — and, for tokens, whether it may do this."""
 
 from typing import Any
 
@@ -8,16 +9,30 @@ from ninja.security import HttpBearer, SessionAuth
 from ninja.utils import check_csrf
 
 from .errors import CsrfFailed
+from .scopes import scope_check
 from .services import access_token_authenticate
 
 
+def _bearer_authenticate(token: str) -> tuple[Any, frozenset[str]] | None:
+    found = access_token_authenticate(token=token)
+    if found is None:
+        from perchoir.oauth.services import oauth_token_authenticate
+
+        found = oauth_token_authenticate(token=token)
+    return found
+
+
 class AccessTokenAuth(HttpBearer):
-    """Authorization: Bearer <token>. No CSRF: a token is not sent by the browser on its own."""
+    """Authorization: Bearer <token>. No CSRF: a token is not sent by the browser on its own.
+    A token that may not do this operation gets 403 with the permission it lacks."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = access_token_authenticate(token=token.strip())
-        if user is not None:
-            request.user = user
+        found = _bearer_authenticate(token.strip())
+        if found is None:
+            return None
+        user, scopes = found
+        request.user = user
+        scope_check(granted=scopes, method=request.method or "GET", path=request.path)
         return user
 
 

@@ -4,6 +4,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from perchoir.accounts.models import Role, User
+
+from .scopes import ADMIN, DEFAULT_TOKEN_SCOPES, MODERATE, SCOPES
 from .services import NAME_MAX_LENGTH
 
 EXPIRY_CHOICES = [
@@ -26,6 +29,25 @@ class AccessTokenCreateForm(forms.Form):
         initial="90",
         help_text=_("A token that expires limits the harm if it leaks."),
     )
+
+    scopes = forms.MultipleChoiceField(
+        label=_("What it may do"),
+        widget=forms.CheckboxSelectMultiple,
+        initial=list(DEFAULT_TOKEN_SCOPES),
+        help_text=_("Give a token only the permissions its program needs."),
+    )
+
+    def __init__(self, *args: object, user: User, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        # Moderators' and administrators' powers are offered only to those who have them.
+        hidden = {MODERATE, ADMIN} - {
+            scope
+            for scope, roles in ((MODERATE, (Role.MODERATOR, Role.ADMIN)), (ADMIN, (Role.ADMIN,)))
+            if user.role in roles
+        }
+        field = self.fields["scopes"]
+        assert isinstance(field, forms.MultipleChoiceField)
+        field.choices = [(name, text) for name, text in SCOPES.items() if name not in hidden]
 
     def expires_at(self) -> datetime | None:
         choice = self.cleaned_data["expires_in"]

@@ -18,6 +18,8 @@ class AccessToken(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Space-separated, as in OAuth: what the token may do (perchoir.api.scopes).
+    scopes = models.CharField(_("permissions"), max_length=100, default="read write follow")
 
     class Meta:
         ordering = ["-created_at"]

@@ -1,5 +1,6 @@
 import hashlib
 import secrets
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.db import transaction
@@ -11,6 +12,7 @@ from perchoir.core.errors import InvalidInput, NotFound
 from perchoir.core.ratelimit import ratelimit_hit
 
 from .models import AccessToken
+from .scopes import DEFAULT_TOKEN_SCOPES, SCOPES, scopes_parse
 
 NAME_MAX_LENGTH = 80
 TOKEN_PREFIX = "pch_"  # noqa: S105 (a marker, not a secret)
@@ -27,7 +29,11 @@ def _digest(token: str) -> str:
 
 @transaction.atomic
 def access_token_create(
-    *, user: User, name: str, expires_at: datetime | None = None
+    *,
+    user: User,
+    name: str,
+    expires_at: datetime | None = None,
+    scopes: Iterable[str] = DEFAULT_TOKEN_SCOPES,
 ) -> tuple[AccessToken, str]:
     """Create a token and return it with its secret, which is shown once and never stored."""
     ratelimit_hit("access-token-create", str(user.pk), limit=CREATE_LIMIT_PER_HOUR, period=3600)
@@ -40,6 +46,14 @@ def access_token_create(
         )
     if expires_at is not None and expires_at <= timezone.now():
         raise InvalidInput.for_field("expires_at", _("The expiry date must be in the future."))
+    chosen = [scope for scope in SCOPES if scope in set(scopes)]
+    unknown = set(scopes) - set(SCOPES)
+    if unknown or not chosen:
+        raise InvalidInput.for_field(
+            "scopes",
+            _("Choose at least one of these permissions: %(scopes)s.")
+            % {"scopes": ", ".join(SCOPES)},
+        )
     live = AccessToken.objects.filter(user=user, revoked_at__isnull=True).count()
     if live >= MAX_TOKENS_PER_PERSON:
         raise InvalidInput(
@@ -53,6 +67,7 @@ def access_token_create(
         digest=_digest(secret),
         prefix=secret[: len(TOKEN_PREFIX) + 4],
         expires_at=expires_at,
+        scopes=" ".join(chosen),
     )
     return token, secret
 
@@ -68,8 +83,8 @@ def access_token_revoke(*, user: User, token_id: int) -> AccessToken:
     return token
 
 
-def access_token_authenticate(*, token: str) -> User | None:
-    """The active person a live token belongs to, or None."""
+def access_token_authenticate(*, token: str) -> tuple[User, frozenset[str]] | None:
+    """The active person a live token belongs to and what it may do, or None."""
     now = timezone.now()
     found = (
         AccessToken.objects.select_related("user")
@@ -81,4 +96,4 @@ def access_token_authenticate(*, token: str) -> User | None:
     last = found.last_used_at
     if last is None or (now - last).total_seconds() > LAST_USED_RESOLUTION_SECONDS:
         AccessToken.objects.filter(id=found.id).update(last_used_at=now)
-    return found.user
+    return found.user, scopes_parse(found.scopes)

@@ -9,6 +9,8 @@ from ninja import Field, Router, Schema, Status
 from perchoir.core.types import AuthenticatedRequest
 
 from . import selectors, services
+from .models import AccessToken
+from .scopes import DEFAULT_TOKEN_SCOPES, SCOPES
 
 router = Router(tags=["tokens"])
 
@@ -25,12 +27,22 @@ class TokenOut(Schema):
     created_at: datetime
     last_used_at: datetime | None
     expires_at: datetime | None
+    scopes: list[str] = Field(description=doc(_("What the token may do.")))
+
+    @staticmethod
+    def resolve_scopes(obj: AccessToken) -> list[str]:
+        return obj.scopes.split()
 
 
 class TokenCreateIn(Schema):
     name: str = Field(max_length=services.NAME_MAX_LENGTH)
     expires_at: datetime | None = Field(
         default=None, description=doc(_("Leave empty for a token that never expires."))
+    )
+    scopes: list[str] = Field(
+        default=list(DEFAULT_TOKEN_SCOPES),
+        max_length=len(SCOPES),
+        description=doc(_("Its permissions, among read, write, follow, moderate and admin.")),
     )
 
 
@@ -51,7 +63,7 @@ def token_list(request: AuthenticatedRequest) -> object:
 )
 def token_create(request: AuthenticatedRequest, payload: TokenCreateIn) -> object:
     token, secret = services.access_token_create(
-        user=request.user, name=payload.name, expires_at=payload.expires_at
+        user=request.user, name=payload.name, expires_at=payload.expires_at, scopes=payload.scopes
     )
     token.token = secret  # type: ignore[attr-defined]
     return Status(201, token)

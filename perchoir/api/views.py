@@ -22,12 +22,15 @@ NEW_TOKEN_SESSION_KEY = "perchoir_new_access_token"  # noqa: S105 (a key name, n
 @login_required
 @require_http_methods(["GET", "POST"])
 def tokens(request: AuthenticatedRequest) -> HttpResponse:
-    form = AccessTokenCreateForm(request.POST or None)
+    form = AccessTokenCreateForm(request.POST or None, user=request.user)
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
             token, secret = services.access_token_create(
-                user=request.user, name=form.cleaned_data["name"], expires_at=form.expires_at()
+                user=request.user,
+                name=form.cleaned_data["name"],
+                expires_at=form.expires_at(),
+                scopes=form.cleaned_data["scopes"],
             )
         except InvalidInput as error:
             form_add_service_errors(form, error)

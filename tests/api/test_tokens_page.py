@@ -1,11 +1,12 @@
 """The access tokens page in the settings: create (secret shown once), list, revoke."""
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from perchoir.api.models import AccessToken
 from perchoir.api.services import access_token_create
-from tests.factories import UserFactory
+from tests.factories import ModeratorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +29,9 @@ def test_empty_tokens_page_invites_to_create_one(member_client):
 
 
 def test_created_token_secret_is_shown_once_then_never_again(member_client, member):
-    response = member_client.post(TOKENS_URL, {"name": "Backup script", "expires_in": "30"})
+    response = member_client.post(
+        TOKENS_URL, {"name": "Backup script", "expires_in": "30", "scopes": ["read", "write"]}
+    )
     assert response.status_code == 302
     assert response.url == TOKENS_URL
     token = AccessToken.objects.get(user=member)
@@ -49,7 +52,9 @@ def test_created_token_secret_is_shown_once_then_never_again(member_client, memb
 
 
 def test_created_token_works_against_the_api(member_client, client):
-    member_client.post(TOKENS_URL, {"name": "CLI", "expires_in": "never"})
+    member_client.post(
+        TOKENS_URL, {"name": "CLI", "expires_in": "never", "scopes": ["read", "write"]}
+    )
     page = member_client.get(TOKENS_URL).content.decode()
     secret = page.split('id="new-token-secret"')[1].split('value="')[1].split('"')[0]
     response = client.get("/api/v1/tokens", HTTP_AUTHORIZATION=f"Bearer {secret}")
@@ -58,14 +63,18 @@ def test_created_token_works_against_the_api(member_client, client):
 
 
 def test_token_without_name_is_refused_with_a_message_and_saves_nothing(member_client, member):
-    response = member_client.post(TOKENS_URL, {"name": "   ", "expires_in": "30"})
+    response = member_client.post(
+        TOKENS_URL, {"name": "   ", "expires_in": "30", "scopes": ["read", "write"]}
+    )
     assert response.status_code == 400
     assert "This field is required." in response.content.decode()
     assert not AccessToken.objects.filter(user=member).exists()
 
 
 def test_unknown_expiry_choice_is_refused(member_client, member):
-    response = member_client.post(TOKENS_URL, {"name": "x", "expires_in": "7"})
+    response = member_client.post(
+        TOKENS_URL, {"name": "x", "expires_in": "7", "scopes": ["read", "write"]}
+    )
     assert response.status_code == 400
     assert not AccessToken.objects.filter(user=member).exists()
 
@@ -76,8 +85,10 @@ def test_creating_too_many_tokens_quickly_is_refused_on_the_page(
     from perchoir.api import services
 
     monkeypatch.setattr(services, "CREATE_LIMIT_PER_HOUR", 1)
-    member_client.post(TOKENS_URL, {"name": "one", "expires_in": "30"})
-    response = member_client.post(TOKENS_URL, {"name": "two", "expires_in": "30"})
+    member_client.post(TOKENS_URL, {"name": "one", "expires_in": "30", "scopes": ["read", "write"]})
+    response = member_client.post(
+        TOKENS_URL, {"name": "two", "expires_in": "30", "scopes": ["read", "write"]}
+    )
     assert response.status_code == 429
     assert "Too many requests" in response.content.decode()
     assert list(AccessToken.objects.filter(user=member).values_list("name", flat=True)) == ["one"]
@@ -133,3 +144,60 @@ def test_tokens_page_query_count_does_not_grow_with_tokens(
     with django_assert_max_num_queries(5):
         response = member_client.get(TOKENS_URL)
     assert response.content.decode().count("/revoke/") == 8
+
+
+def test_a_read_only_token_reads_but_may_not_write_and_says_which_permission_it_lacks(
+    member, client
+):
+    _token, secret = access_token_create(user=member, name="Reader", scopes=["read"])
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+    assert client.get("/api/v1/tokens", **auth).status_code == 200
+    refused = client.post(
+        "/api/v1/tokens", {"name": "more"}, content_type="application/json", **auth
+    )
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "insufficient_scope"
+    assert "“write”" in refused.json()["error"]["message"]
+    assert AccessToken.objects.filter(user=member).count() == 1
+
+
+def test_following_needs_the_follow_permission(member, client):
+    UserFactory(handle="ada")
+    _token, writer = access_token_create(user=member, name="Writer", scopes=["read", "write"])
+    refused = client.post("/api/v1/people/ada/follow", HTTP_AUTHORIZATION=f"Bearer {writer}")
+    assert refused.status_code == 403
+    assert "“follow”" in refused.json()["error"]["message"]
+    _token, follower = access_token_create(user=member, name="Follower", scopes=["follow"])
+    assert (
+        client.post(
+            "/api/v1/people/ada/follow", HTTP_AUTHORIZATION=f"Bearer {follower}"
+        ).status_code
+        == 200
+    )
+
+
+def test_the_page_offers_moderators_powers_only_to_moderators(member_client):
+    page = member_client.get(TOKENS_URL).content.decode()
+    assert 'value="read"' in page
+    assert 'value="moderate"' not in page
+    moderator = Client()
+    moderator.force_login(ModeratorFactory())
+    assert 'value="moderate"' in moderator.get(TOKENS_URL).content.decode()
+    # A member forging the field gets a clear refusal and no token.
+    forged = member_client.post(
+        TOKENS_URL, {"name": "x", "expires_in": "30", "scopes": ["moderate"]}
+    )
+    assert forged.status_code == 400
+    assert not AccessToken.objects.filter(name="x").exists()
+
+
+def test_unknown_permissions_are_refused_through_the_api(member, client):
+    _token, secret = access_token_create(user=member, name="Maker")
+    response = client.post(
+        "/api/v1/tokens",
+        {"name": "odd", "scopes": ["read", "everything"]},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {secret}",
+    )
+    assert response.status_code == 400
+    assert "scopes" in response.json()["error"]["fields"]

@@ -1,0 +1,76 @@
+"""What a token may do: the scopes of OAuth applications and personal access tokens.
+
+Each API operation needs one scope, decided here from its method and path, in one place: reads
+need `read`, writes `write`, following people and importing lists `follow`, moderators' tools
+`moderate`, administrators' `admin`. The site's own pages (session) may do everything.
+"""
+
+import re
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from perchoir.core.errors import Forbidden
+
+READ, WRITE, FOLLOW, MODERATE, ADMIN = "read", "write", "follow", "moderate", "admin"
+
+# In the order of the consent page; each sentence says what the app may do for the person.
+SCOPES: dict[str, str | Promise] = {
+    READ: _("See everything you can see: conversations, collections, profiles, notifications"),
+    WRITE: _(
+        "Act for you: post, edit and delete messages, start conversations, manage collections "
+        "and send invitations"
+    ),
+    FOLLOW: _("Follow and unfollow people and collections, and import follow lists"),
+    MODERATE: _("Use your moderator's tools: reports, cases, actions and appeals"),
+    ADMIN: _("Use your administrator's powers over the site"),
+}
+# What a personal access token gets unless the person chooses otherwise.
+DEFAULT_TOKEN_SCOPES = (READ, WRITE, FOLLOW)
+
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_ANY = frozenset({"GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"})
+_WRITES = _ANY - _SAFE_METHODS
+
+# (methods, path under /api/v1/, scope): the first rule that matches decides.
+_RULES: list[tuple[frozenset[str], re.Pattern[str], str]] = [
+    # Anyone may report, and read their own receipt: that is not moderating.
+    (_ANY, re.compile(r"^moderation/reports(/\d+)?$"), WRITE),
+    (_ANY, re.compile(r"^moderation/"), MODERATE),
+    (_ANY, re.compile(r"^admin/"), ADMIN),
+    (_WRITES, re.compile(r"^(people|collections)/[^/]+/follow$"), FOLLOW),
+    (_ANY, re.compile(r"^me/imports"), FOLLOW),
+]
+
+
+def operation_scope(method: str, path: str) -> str:
+    """The scope an API call needs; `path` is the request's full path."""
+    relative = path.split("/api/v1/", 1)[-1]
+    for methods, pattern, scope in _RULES:
+        if method in methods and pattern.match(relative):
+            return scope
+    return READ if method in _SAFE_METHODS else WRITE
+
+
+def scopes_parse(text: str) -> frozenset[str]:
+    return frozenset(scope for scope in text.split() if scope in SCOPES)
+
+
+class InsufficientScope(Forbidden):
+    code = "insufficient_scope"
+
+    def __init__(self, scope: str) -> None:
+        super().__init__(
+            _(
+                "This token may not do this: it needs the “%(scope)s” permission, which the "
+                "person did not give it."
+            )
+            % {"scope": scope}
+        )
+        self.scope = scope
+
+
+def scope_check(*, granted: frozenset[str], method: str, path: str) -> None:
+    needed = operation_scope(method, path)
+    if needed not in granted:
+        raise InsufficientScope(needed)
