@@ -13,6 +13,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("perchoir.follows.urls")),
     path("invitations/", include("perchoir.invitations.urls")),
     path("", include("perchoir.conversations.urls")),
+    path("", include("perchoir.oauth.urls")),
+    path("", include("perchoir.oauth.protocol_urls")),
     path("", include("perchoir.notifications.urls")),
     path("live/", include("perchoir.live.urls")),
     path("", include("perchoir.links.urls")),

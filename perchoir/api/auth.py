@@ -32,6 +32,7 @@ class AccessTokenAuth(HttpBearer):
             return None
         user, scopes = found
         request.user = user
+        request.token_scopes = scopes  # type: ignore[attr-defined]
         scope_check(granted=scopes, method=request.method or "GET", path=request.path)
         return user
 

@@ -15,6 +15,8 @@ from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
+from .scopes import operation_scope
+
 SUCCESS_EXAMPLE_DATETIME = "2030-01-31T12:00:00Z"
 MAX_DEPTH = 3
 
@@ -45,6 +47,8 @@ class OperationDoc:
     summary: str
     description: str
     authenticated: bool
+    # The permission a token needs for it (perchoir.api.scopes).
+    scope: str
     parameters: list[FieldDoc]
     body_fields: list[FieldDoc]
     responses: list[ResponseDoc]
@@ -279,6 +283,7 @@ class _Builder:
             summary=str(details.get("summary") or ""),
             description=str(details.get("description") or ""),
             authenticated=authenticated,
+            scope=operation_scope(method.upper(), path),
             parameters=parameters,
             body_fields=body_fields,
             responses=responses,

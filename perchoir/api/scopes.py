@@ -13,6 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from perchoir.core.errors import Forbidden
 
 READ, WRITE, FOLLOW, MODERATE, ADMIN = "read", "write", "follow", "moderate", "admin"
+# Not grantable: managing tokens and applications. A personal access token has it (it is the
+# person's own key); an application never does, so it cannot mint itself more power.
+CREDENTIALS = "credentials"
 
 # In the order of the consent page; each sentence says what the app may do for the person.
 SCOPES: dict[str, str | Promise] = {
@@ -34,6 +37,7 @@ _WRITES = _ANY - _SAFE_METHODS
 
 # (methods, path under /api/v1/, scope): the first rule that matches decides.
 _RULES: list[tuple[frozenset[str], re.Pattern[str], str]] = [
+    (_ANY, re.compile(r"^(tokens|me/applications|me/developer/)"), CREDENTIALS),
     # Anyone may report, and read their own receipt: that is not moderating.
     (_ANY, re.compile(r"^moderation/reports(/\d+)?$"), WRITE),
     (_ANY, re.compile(r"^moderation/"), MODERATE),
@@ -45,7 +49,7 @@ _RULES: list[tuple[frozenset[str], re.Pattern[str], str]] = [
 
 def operation_scope(method: str, path: str) -> str:
     """The scope an API call needs; `path` is the request's full path."""
-    relative = path.split("/api/v1/", 1)[-1]
+    relative = path.split("/api/v1/", 1)[-1].lstrip("/")
     for methods, pattern, scope in _RULES:
         if method in methods and pattern.match(relative):
             return scope
@@ -60,13 +64,18 @@ class InsufficientScope(Forbidden):
     code = "insufficient_scope"
 
     def __init__(self, scope: str) -> None:
-        super().__init__(
-            _(
+        message: str | Promise
+        if scope == CREDENTIALS:
+            message = _(
+                "Applications may not manage tokens or applications; the person does that on "
+                "the site or with a personal access token."
+            )
+        else:
+            message = _(
                 "This token may not do this: it needs the “%(scope)s” permission, which the "
                 "person did not give it."
-            )
-            % {"scope": scope}
-        )
+            ) % {"scope": scope}
+        super().__init__(message)
         self.scope = scope
 
 
@@ -74,3 +83,12 @@ def scope_check(*, granted: frozenset[str], method: str, path: str) -> None:
     needed = operation_scope(method, path)
     if needed not in granted:
         raise InsufficientScope(needed)
+
+
+def scopes_within(*, requested: list[str], granted: frozenset[str] | None) -> None:
+    """A token may only make a token with no more power than its own (None: the session)."""
+    if granted is None:
+        return
+    for scope in requested:
+        if scope in SCOPES and scope not in granted:  # unknown ones: the service says so
+            raise InsufficientScope(scope)

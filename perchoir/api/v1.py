@@ -61,6 +61,7 @@ def _add_routers() -> None:
     from perchoir.invitations.api import router as invitations_router
     from perchoir.links.api import router as links_router
     from perchoir.notifications.api import router as notifications_router
+    from perchoir.oauth.api import router as oauth_router
 
     api.add_router("/", accounts_router)
     api.add_router("/tokens", tokens_router)
@@ -69,6 +70,7 @@ def _add_routers() -> None:
     api.add_router("/conversations", conversations_router)
     api.add_router("/notifications", notifications_router)
     api.add_router("/links", links_router)
+    api.add_router("/", oauth_router)
 
 
 _add_routers()

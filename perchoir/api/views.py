@@ -13,6 +13,7 @@ from perchoir.core.types import AuthenticatedRequest
 from . import selectors, services
 from .forms import AccessTokenCreateForm
 from .reference import api_reference_get
+from .scopes import SCOPES
 
 # The secret of a token just created waits here for the one page view that shows it.
 NEW_TOKEN_SESSION_KEY = "perchoir_new_access_token"  # noqa: S105 (a key name, not a secret)
@@ -76,4 +77,5 @@ def token_revoke(request: AuthenticatedRequest, token_id: int) -> HttpResponse:
 
 
 def api_reference(request: HttpRequest) -> HttpResponse:
-    return render(request, "developers/api_reference.html", {"reference": api_reference_get()})
+    context = {"reference": api_reference_get(), "reference_scopes": list(SCOPES.items())}
+    return render(request, "developers/api_reference.html", context)

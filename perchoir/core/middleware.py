@@ -29,10 +29,13 @@ _POLICY_WITHOUT_FORM_ACTION = f"{_POLICY_WITHOUT_FRAMING}; frame-ancestors 'none
 CONTENT_SECURITY_POLICY = f"{_POLICY_WITHOUT_FORM_ACTION}; form-action 'self'"
 
 
-def content_security_policy(*, frame_ancestors: str = "'none'") -> str:
+def content_security_policy(
+    *, frame_ancestors: str = "'none'", form_action_extra: list[str] | None = None
+) -> str:
     """With the sign-in providers' origins: browsers apply form-action to the redirect that
     follows the POST starting a sign-in (settings.CSP_FORM_ACTION)."""
-    form_action = " ".join(getattr(settings, "CSP_FORM_ACTION", ["'self'"]))
+    origins = [*getattr(settings, "CSP_FORM_ACTION", ["'self'"]), *(form_action_extra or [])]
+    form_action = " ".join(origins)
     return (
         f"{_POLICY_WITHOUT_FRAMING}; frame-ancestors {frame_ancestors}; form-action {form_action}"
     )
