@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from perchoir.accounts.models import User
@@ -317,3 +317,17 @@ def import_invite(request: AuthenticatedRequest, import_id: int, entry_id: int) 
         user=request.user, import_id=import_id, entry_id=entry_id
     )
     return Status(201, invitation)
+
+
+class FollowAllOut(Schema):
+    followed: int = Field(description=doc(gettext_lazy("How many people were newly followed.")))
+
+
+@router.post(
+    "/me/imports/{import_id}/follow-all",
+    response={200: FollowAllOut, 404: ErrorOut, 429: ErrorOut},
+    summary=doc(gettext_lazy("Follow everyone an import found for sure")),
+)
+def import_follow_all(request: AuthenticatedRequest, import_id: int) -> object:
+    count = services.follow_import_follow_all(user=request.user, import_id=import_id)
+    return {"followed": count}

@@ -6,7 +6,7 @@ from typing import Any, cast
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from perchoir.accounts.models import User
@@ -185,6 +185,31 @@ def pending_create(request: AuthenticatedRequest, payload: PendingInvitationIn) 
         inviter=request.user, address=payload.address, message=payload.message
     )
     return Status(200 if invitation.created_at < before else 201, invitation)
+
+
+class PendingAcceptIn(Schema):
+    token: str = Field(max_length=200, description="The token at the end of the emailed link.")
+
+
+class PendingAcceptedOut(Schema):
+    invitation: PendingInvitationOut
+    landing_url: str | None = Field(description="Where the invitation leads: open it next.")
+
+
+@router.post(
+    "/pending/accept",
+    response={200: PendingAcceptedOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+    summary="Accept, as myself, an emailed invitation to a conversation or a collection",
+)
+def pending_accept(request: AuthenticatedRequest, payload: PendingAcceptIn) -> Any:
+    invitation = services.pending_invitation_accept_as_member(
+        user=request.user, token=payload.token
+    )
+    landing = services.pending_invitation_landing_url([invitation])
+    return {
+        "invitation": invitation,
+        "landing_url": request.build_absolute_uri(landing) if landing else None,
+    }
 
 
 @router.delete(

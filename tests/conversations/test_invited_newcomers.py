@@ -131,3 +131,35 @@ def test_a_signed_in_member_following_an_invitation_to_the_site_leaves_it_waitin
     response = client.post(link.removeprefix("http://testserver"))
     assert "You already have an account" in response.content.decode()
     assert PendingInvitation.objects.get().claimed_by is None
+
+
+def test_a_member_accepts_an_emailed_invitation_through_the_api(
+    client, django_capture_on_commit_callbacks
+):
+    from perchoir.api.services import access_token_create
+
+    ada, grace = UserFactory(), UserFactory()
+    conversation = services.conversation_start(
+        starter=ada, title="Rivers", body="Hello", visibility=Visibility.PRIVATE
+    )
+    link = _emailed_link(ada, conversation, "grace@old.example", django_capture_on_commit_callbacks)
+    token = link.rstrip("/").rsplit("/", 1)[-1]
+    _token, secret = access_token_create(user=grace, name="Script")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+    response = client.post(
+        "/api/v1/invitations/pending/accept",
+        {"token": token},
+        content_type="application/json",
+        **auth,
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["landing_url"].endswith(conversation.get_absolute_url())
+    assert Invitation.objects.get(invitee=grace).conversation == conversation
+    again = client.post(
+        "/api/v1/invitations/pending/accept",
+        {"token": token},
+        content_type="application/json",
+        **auth,
+    )
+    assert again.status_code == 409
+    assert "already been accepted" in again.json()["error"]["message"]

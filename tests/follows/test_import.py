@@ -396,3 +396,20 @@ def test_people_not_here_can_be_invited_to_wait_for_their_identity(member_client
     other = FollowImportEntry.objects.get(address="zoe@mastodon.social")
     url = f"/settings/friends/{follow_import.id}/invite/{other.id}/"
     assert member_client.post(url).status_code == 404
+
+
+def test_api_follows_everyone_an_import_found_for_sure(
+    bearer, member, django_capture_on_commit_callbacks
+):
+    ada = UserFactory(handle="ada")
+    with django_capture_on_commit_callbacks(execute=True):
+        created = bearer.post(
+            "/api/v1/me/imports", {"text": "ada\nnobody_here"}, content_type="application/json"
+        ).json()
+    response = bearer.post(f"/api/v1/me/imports/{created['id']}/follow-all")
+    assert response.status_code == 200
+    assert response.json() == {"followed": 1}
+    assert Follow.objects.filter(follower=member, followed=ada).exists()
+    again = bearer.post(f"/api/v1/me/imports/{created['id']}/follow-all")
+    assert again.json() == {"followed": 0}
+    assert bearer.post("/api/v1/me/imports/999999/follow-all").status_code == 404
