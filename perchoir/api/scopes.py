@@ -35,11 +35,15 @@ _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _ANY = frozenset({"GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"})
 _WRITES = _ANY - _SAFE_METHODS
 
-# (methods, path under /api/v1/, scope): the first rule that matches decides.
-_RULES: list[tuple[frozenset[str], re.Pattern[str], str]] = [
-    (_ANY, re.compile(r"^(tokens|me/applications|me/developer/)"), CREDENTIALS),
-    # Anyone may report, and read their own receipt: that is not moderating.
-    (_ANY, re.compile(r"^moderation/reports(/\d+)?$"), WRITE),
+# (methods, path under /api/v1/, scope): the first rule that matches decides; None means the
+# default (read for reads, write for writes).
+_RULES: list[tuple[frozenset[str], re.Pattern[str], str | None]] = [
+    # A person's own keys and data: never an application's business.
+    (_ANY, re.compile(r"^(tokens|me/applications|me/developer/|me/data/)"), CREDENTIALS),
+    # Anyone may report, read their receipt, their statements of reasons, and appeal them.
+    (_ANY, re.compile(r"^moderation/(reports|statements)(/|$)"), None),
+    (_SAFE_METHODS, re.compile(r"^moderation/(rules|transparency)$"), None),
+    (_WRITES, re.compile(r"^moderation/rules$"), ADMIN),
     (_ANY, re.compile(r"^moderation/"), MODERATE),
     (_ANY, re.compile(r"^admin/"), ADMIN),
     (_WRITES, re.compile(r"^(people|collections)/[^/]+/follow$"), FOLLOW),
@@ -50,10 +54,11 @@ _RULES: list[tuple[frozenset[str], re.Pattern[str], str]] = [
 def operation_scope(method: str, path: str) -> str:
     """The scope an API call needs; `path` is the request's full path."""
     relative = path.split("/api/v1/", 1)[-1].lstrip("/")
+    default = READ if method in _SAFE_METHODS else WRITE
     for methods, pattern, scope in _RULES:
         if method in methods and pattern.match(relative):
-            return scope
-    return READ if method in _SAFE_METHODS else WRITE
+            return scope or default
+    return default
 
 
 def scopes_parse(text: str) -> frozenset[str]:
