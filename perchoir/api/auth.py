@@ -13,7 +13,8 @@ from .scopes import scope_check
 from .services import access_token_authenticate
 
 
-def _bearer_authenticate(token: str) -> tuple[Any, frozenset[str]] | None:
+def bearer_authenticate(token: str) -> tuple[Any, frozenset[str]] | None:
+    """The person a personal access token or an application's token acts for, and its scopes."""
     found = access_token_authenticate(token=token)
     if found is None:
         from perchoir.oauth.services import oauth_token_authenticate
@@ -27,7 +28,7 @@ class AccessTokenAuth(HttpBearer):
     A token that may not do this operation gets 403 with the permission it lacks."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        found = _bearer_authenticate(token.strip())
+        found = bearer_authenticate(token.strip())
         if found is None:
             return None
         user, scopes = found
