@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path, re_path
 from django.views.static import serve
 
+from perchoir.accounts.oidc import urlpatterns as oidc_urls
 from perchoir.api.v1 import api
 from perchoir.core import views as core_views
 
@@ -12,10 +13,15 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("perchoir.follows.urls")),
     path("invitations/", include("perchoir.invitations.urls")),
     path("", include("perchoir.conversations.urls")),
+    path("", include("perchoir.collections.urls")),
+    path("", include("perchoir.moderation.urls")),
+    path("", include("perchoir.privacy.urls")),
     path("", include("perchoir.notifications.urls")),
+    path("", include("perchoir.discovery.urls")),
     path("live/", include("perchoir.live.urls")),
     path("", include("perchoir.links.urls")),
     path("", include("perchoir.api.urls")),
+    path("", include(oidc_urls)),  # before allauth's own OpenID Connect views
     path("accounts/", include("allauth.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -33,6 +33,7 @@ from .models import (
     InviteRequestStatus,
     PendingInvitation,
     PendingInvitationAddressKind,
+    PendingInvitationStatus,
     PendingInvitationTargetKind,
 )
 from .permissions import (
@@ -620,6 +621,7 @@ def pending_invitation_create(
                 "link_url": pending_invitation_url(token),
                 "days": days,
                 "target_title": target.title,
+                "target_kind": target.kind,
             },
             language=settings.LANGUAGE_CODE,
         )
@@ -658,6 +660,42 @@ def pending_invitations_claim(
         .exclude(inviter_id=user.id)
     )
     return _pending_invitations_mark_claimed(user=user, invitations=invitations)
+
+
+def pending_invitation_unusable_message(status: str) -> str:
+    messages: dict[str, str] = {
+        PendingInvitationStatus.CLAIMED: _("This invitation has already been accepted."),
+        PendingInvitationStatus.EXPIRED: _("This invitation has expired."),
+        PendingInvitationStatus.REVOKED: _(
+            "This invitation was withdrawn by the person who sent it."
+        ),
+    }
+    return messages.get(status, _("This invitation cannot be used."))
+
+
+@transaction.atomic
+def pending_invitation_accept_as_member(*, user: User, token: str) -> PendingInvitation:
+    """A member who follows an emailed invitation to a conversation or a collection accepts it
+    as themselves (whoever holds the link could have signed up with it). An invitation to the
+    site itself stays waiting: it was meant for someone who is not here yet."""
+    invitation = (
+        PendingInvitation.objects.select_for_update()
+        .filter(token_hash=token_digest(token), token_hash__gt="")
+        .first()
+    )
+    if invitation is None:
+        raise NotFound(
+            _("This invitation does not exist. Check that you copied the whole address.")
+        )
+    status = invitation.status()
+    if status != PendingInvitationStatus.WAITING:
+        raise Conflict(pending_invitation_unusable_message(status))
+    if invitation.target_kind == PendingInvitationTargetKind.SITE:
+        raise Conflict(_("You already have an account: this invitation is for someone new."))
+    if invitation.inviter_id == user.id:
+        raise Forbidden(_("This is your own invitation; it waits for the person you invited."))
+    _pending_invitations_mark_claimed(user=user, invitations=[invitation])
+    return invitation
 
 
 def _pending_invitations_mark_claimed(

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from perchoir.accounts.models import User
-from perchoir.core.errors import InvalidInput, NotFound
+from perchoir.core.errors import ApplicationError, InvalidInput, NotFound
 from perchoir.core.forms import form_add_service_errors
 from perchoir.core.models import SiteMode
 from perchoir.core.selectors import site_settings_get
@@ -23,7 +23,13 @@ from .forms import (
     PendingInvitationCreateForm,
     SiteRulesForm,
 )
-from .models import InviteLinkStatus, PendingInvitationAddressKind, PendingInvitationStatus
+from .models import (
+    InviteLinkStatus,
+    PendingInvitation,
+    PendingInvitationAddressKind,
+    PendingInvitationStatus,
+    PendingInvitationTargetKind,
+)
 from .permissions import (
     can_change_site_rules,
     can_create_invite_link,
@@ -197,36 +203,51 @@ def pending_revoke(request: AuthenticatedRequest, invitation_id: int) -> HttpRes
 
 
 def pending_accept(request: HttpRequest, token: str) -> HttpResponse:
-    """The link of an emailed invitation: it opens sign-up, even on an invite-only site."""
+    """The link of an emailed invitation: it opens sign-up, even on an invite-only site. A member
+    who follows it accepts an invitation to a conversation or a collection as themselves."""
     invitation = selectors.pending_invitation_get_by_token(token=token)
     if invitation is None:
         message = _("This invitation does not exist. Check that you copied the whole address.")
         return render(
             request, "invitations/pending_unusable.html", {"message": message}, status=404
         )
-    if request.user.is_authenticated:
+    if request.user.is_authenticated and invitation.target_kind == PendingInvitationTargetKind.SITE:
         return render(request, "invitations/join_signed_in.html")
-    if site_settings_get().mode == SiteMode.CLOSED:
+    if not request.user.is_authenticated and site_settings_get().mode == SiteMode.CLOSED:
         message = _("This site is not accepting new accounts at the moment.")
         return render(
             request, "invitations/pending_unusable.html", {"message": message}, status=410
         )
     status = invitation.status()
     if status != PendingInvitationStatus.WAITING:
-        message = {
-            PendingInvitationStatus.CLAIMED: _("This invitation has already been accepted."),
-            PendingInvitationStatus.EXPIRED: _("This invitation has expired."),
-            PendingInvitationStatus.REVOKED: _(
-                "This invitation was withdrawn by the person who sent it."
-            ),
-        }[status]
+        message = services.pending_invitation_unusable_message(status)
         return render(
             request, "invitations/pending_unusable.html", {"message": message}, status=410
         )
+    if request.user.is_authenticated:
+        return _pending_accept_as_member(cast(AuthenticatedRequest, request), invitation, token)
     request.session[services.PENDING_INVITE_SESSION_KEY] = token
     return render(
         request,
         "invitations/pending_accept.html",
+        {"invitation": invitation, "inviter": invitation.inviter},
+    )
+
+
+def _pending_accept_as_member(
+    request: AuthenticatedRequest, invitation: PendingInvitation, token: str
+) -> HttpResponse:
+    if request.method == "POST":
+        try:
+            accepted = services.pending_invitation_accept_as_member(user=request.user, token=token)
+        except ApplicationError as error:
+            messages.error(request, str(error.message))
+        else:
+            messages.success(request, _("The invitation is accepted."))
+            return redirect(services.pending_invitation_landing_url([accepted]) or "core:home")
+    return render(
+        request,
+        "invitations/pending_accept_member.html",
         {"invitation": invitation, "inviter": invitation.inviter},
     )
 

@@ -45,9 +45,10 @@ ACCOUNTS = {
 
 
 @pytest.fixture
-def oidc_provider(live_server: Any, settings: Any) -> Iterator[str]:
+def oidc_provider(request: Any, live_server: Any, settings: Any) -> Iterator[str]:
     """Starts the provider on a free loopback port, with a client for the live server's callback,
-    and configures it as the "acme" provider. Yields its issuer address."""
+    and configures it as the "acme" provider. Yields its issuer address. Parametrised indirectly
+    with "nonce" or "audience", the provider misbehaves that way (see provider.mjs)."""
     node = shutil.which("node")
     if node is None or not NODE_MODULES.exists():
         missing("Node.js and oidc-provider are needed for this test: run `npm ci`")
@@ -60,6 +61,7 @@ def oidc_provider(live_server: Any, settings: Any) -> Iterator[str]:
             "redirect_uris": [callback],
         },
         "accounts": ACCOUNTS,
+        "tamper": getattr(request, "param", None),
     }
     process = subprocess.Popen(
         [str(node), str(PROVIDER_SCRIPT), json.dumps(config)],
@@ -151,6 +153,26 @@ def test_first_sign_in_creates_the_account_and_the_second_reuses_it(page, oidc_p
     assert "Choose your handle" not in page.content()
     assert User.objects.count() == 1
     assert "Welcome, Alice Liddell" in page.locator("main").inner_text()
+
+
+@pytest.mark.parametrize("oidc_provider", ["nonce", "audience"], indirect=True)
+def test_an_id_token_of_another_sign_in_or_for_another_site_is_refused(page, oidc_provider):
+    site_mode_set(SiteMode.OPEN)
+    page.goto("/accounts/login/")
+    with page.expect_request(lambda request: "/auth?" in request.url) as authorization:
+        page.get_by_role("button", name="Continue with Acme").click()
+    # The authorization request carries this sign-in's nonce; the provider answers with another.
+    assert "nonce=" in authorization.value.url
+    page.locator("input[name=login]").fill("alice")
+    page.locator("input[name=password]").fill("anything")
+    page.locator("button[type=submit]").click()
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_load_state()
+
+    assert page.get_by_role("heading", name="Sign-in did not work").is_visible()
+    assert "Choose your handle" not in page.content()
+    assert not User.objects.exists()
+    assert not SocialAccount.objects.exists()
 
 
 def test_invite_only_site_refuses_a_newcomer_without_an_invitation(page, oidc_provider):

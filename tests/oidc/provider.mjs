@@ -1,7 +1,10 @@
 // A real OpenID Connect provider (the npm package oidc-provider) for the browser tests, on
 // loopback only. Configured by one JSON argument:
 //   {"port": 0, "client": {"client_id", "client_secret", "redirect_uris": [...]},
-//    "accounts": {"<login>": {"preferred_username", "name", "email", "email_verified"}}}
+//    "accounts": {"<login>": {"preferred_username", "name", "email", "email_verified"}},
+//    "tamper": null | "nonce" | "audience"}
+// "tamper" makes it misbehave the way an attacker's replayed or misdirected token would: its ID
+// tokens then carry another sign-in's nonce, or are issued to another client.
 // Its built-in sign-in page accepts any login name and any password; the claims come from
 // "accounts". Prints "ready <issuer>" once it listens.
 import http from "node:http";
@@ -32,9 +35,29 @@ server.listen(config.port || 0, "127.0.0.1", () => {
     features: { devInteractions: { enabled: true } },
     cookies: { keys: ["perchoir-test-only"] },
   });
+  tamper(provider, config.tamper);
   server.on("request", provider.callback());
   console.log(`ready ${issuer}`);
 });
+
+function tamper(provider, how) {
+  const { IdToken } = provider;
+  if (how === "nonce") {
+    const set = IdToken.prototype.set;
+    IdToken.prototype.set = function (key, value) {
+      set.call(this, key, key === "nonce" ? "the-nonce-of-another-sign-in" : value);
+    };
+  } else if (how === "audience") {
+    const issue = IdToken.prototype.issue;
+    IdToken.prototype.issue = function (options) {
+      const client = this.client;
+      this.client = new Proxy(client, {
+        get: (target, name) => (name === "clientId" ? "another-client" : Reflect.get(target, name)),
+      });
+      return issue.call(this, options).finally(() => { this.client = client; });
+    };
+  }
+}
 
 for (const signal of ["SIGTERM", "SIGINT"]) {
   process.on(signal, () => server.close(() => process.exit(0)));
