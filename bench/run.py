@@ -4,6 +4,7 @@
     .venv/bin/python -m bench.run growth --small DB --large DB
     .venv/bin/python -m bench.run post   [--seconds 10] [--mentions 20]
     .venv/bin/python -m bench.run live   [--subscribers 1000] [--rate 10] [--seconds 60]
+    .venv/bin/python -m bench.run collection [--seconds 10]
 
 DB is a PostgreSQL URL or an embedded site's var folder (SQLite). Every request goes to
 127.0.0.1, and every run is bounded in time.
@@ -54,6 +55,11 @@ def _parser() -> argparse.ArgumentParser:
     live.add_argument("--seconds", type=float, default=60, help="of posting")
     live.add_argument("--client-processes", type=int, default=2,
                       help="processes sharing the subscribers")  # fmt: skip
+    collection = scenarios.add_parser(
+        "collection", help="a collection page of 60 items out of 5,000, and reordering"
+    )
+    add_target_options(collection)
+    _load_options(collection)
     return parser
 
 
@@ -84,6 +90,10 @@ def main() -> None:
         from .posting import post
 
         post(Target.from_options(options), options)
+    elif options.scenario == "collection":
+        from .collection_page import collection_scenario
+
+        collection_scenario(Target.from_options(options), options)
     else:
         from .live import live
 

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from perchoir.accounts.providers import (
@@ -93,11 +94,16 @@ INSTALLED_APPS = [
     "perchoir.live",
     "perchoir.conversations",
     "perchoir.oauth",
+    "perchoir.collections",
+    "perchoir.moderation",
+    "perchoir.privacy",
+    "perchoir.discovery",
 ]
 
 MIDDLEWARE = [
     "perchoir.core.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "perchoir.api.cors.ApiCorsMiddleware",
     "perchoir.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -106,11 +112,17 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "perchoir.core.middleware.UserLanguageMiddleware",
+    "perchoir.core.ratelimit.RateLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Restricted, suspended and banned people read but do not write (perchoir.moderation).
+    "perchoir.moderation.middleware.SanctionMiddleware",
     "perchoir.core.middleware.ApplicationErrorMiddleware",
 ]
+
+# How long after a moderator's decision the person may appeal it, in days (D5).
+MODERATION_APPEAL_DAYS = int(env("MODERATION_APPEAL_DAYS", "183"))
 
 ROOT_URLCONF = "perchoir.urls"
 WSGI_APPLICATION = "perchoir.wsgi.application"
@@ -184,6 +196,31 @@ else:
             "LOCATION": "perchoir_cache",
         }
     }
+
+
+def env_rate(name: str, default: str) -> tuple[int, int]:
+    """A rate limit written `<requests>/<seconds>`, e.g. `60/60`: (requests, seconds)."""
+    value = env(name, default)
+    count, _, seconds = value.partition("/")
+    try:
+        rate = (int(count), int(seconds))
+    except ValueError:
+        rate = (0, 0)
+    if rate[0] < 1 or rate[1] < 1:
+        raise ImproperlyConfigured(
+            f"PERCHOIR_{name}={value!r}: write a rate limit as <requests>/<seconds>, e.g. 60/60."
+        )
+    return rate
+
+
+# Global rate limits (E4), for the pages and the API alike: every write, and every expensive read
+# (a search), counted per person (or per access token) and per address.
+RATE_LIMITS = {
+    "write:person": env_rate("RATE_LIMIT_WRITES", "60/60"),
+    "write:address": env_rate("RATE_LIMIT_WRITES_PER_ADDRESS", "300/60"),
+    "expensive-read:person": env_rate("RATE_LIMIT_EXPENSIVE_READS", "30/60"),
+    "expensive-read:address": env_rate("RATE_LIMIT_EXPENSIVE_READS_PER_ADDRESS", "120/60"),
+}
 
 # Rendered fragments (a conversation's page of messages), kept in each process's memory: their
 # keys name the live event they reflect, so processes need not share them, and reading a large
@@ -355,6 +392,15 @@ TASKS = {
         "BACKEND": env("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+
+# --- Your data (perchoir.privacy) ---------------------------------------------------------------
+
+# A member's data export can be downloaded this many days, then its file is deleted.
+EXPORT_EXPIRY_DAYS = int(env("EXPORT_EXPIRY_DAYS", "7"))
+# An account deletion waits this many days; signing in again (or the emailed link) cancels it.
+ACCOUNT_DELETION_GRACE_DAYS = int(env("ACCOUNT_DELETION_GRACE_DAYS", "14"))
+# The site's policy: what members may choose for what they wrote (anonymise, remove, or both).
+ACCOUNT_DELETION_MODES = env_list("ACCOUNT_DELETION_MODES", "anonymise,remove")
 
 # --- Internationalisation -----------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ from .factories import AdminFactory, ModeratorFactory, UserFactory
 
 # The real ASGI server of `perchoir run`, for live streams and browser tests of live pages;
 # web pages on 127.0.0.1 for the safe fetcher.
-pytest_plugins = ["tests.asgi_server", "tests.webpages"]
+pytest_plugins = ["tests.asgi_server", "tests.webpages", "tests.openapi_check"]
 
 
 @pytest.fixture(autouse=True)

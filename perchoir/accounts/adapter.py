@@ -3,7 +3,7 @@ from typing import Any
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
 from django.contrib import messages
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
 from perchoir.core.selectors import site_settings_get
@@ -68,6 +68,31 @@ class AccountAdapter(DefaultAccountAdapter):
         request.session.pop(PENDING_INVITE_SESSION_KEY, None)
         landing_remember(request, list(saved.claimed_invitations.all()))
         return saved
+
+    def pre_login(self, request: HttpRequest, user: Any, **kwargs: Any) -> HttpResponse | None:
+        """A suspended or banned person cannot sign in, and is told why and until when."""
+        from perchoir.moderation.signin import sign_in_refused
+
+        refused = sign_in_refused(request, user)
+        if refused is not None:
+            from allauth.account.internal.stagekit import clear_login
+
+            clear_login(request)
+            return refused
+        # An account waiting to be deleted is inactive; signing in again cancels the deletion
+        # (perchoir.privacy), once every step of the sign-in is done (post_login).
+        from perchoir.privacy.services import account_deletion_pending_for
+
+        if not user.is_active and account_deletion_pending_for(user=user) is not None:
+            return None
+        return super().pre_login(request, user, **kwargs)
+
+    def post_login(self, request: HttpRequest, user: Any, **kwargs: Any) -> Any:
+        from perchoir.privacy.services import account_deletion_cancel_at_sign_in
+
+        if account_deletion_cancel_at_sign_in(user=user) is not None:
+            messages.success(request, _("Welcome back! Your account will not be deleted."))
+        return super().post_login(request, user, **kwargs)
 
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         return landing_take(request) or super().get_login_redirect_url(request)

@@ -25,7 +25,7 @@ class AvatarOut(Schema):
     thumbnails: dict[str, str]
 
 
-class PersonOut(Schema):
+class ProfileOut(Schema):
     handle: str
     display_name: str
     name: str
@@ -38,7 +38,7 @@ class PersonOut(Schema):
     profile_url: str
 
 
-class MeOut(PersonOut):
+class MeOut(ProfileOut):
     id: int
     role: str
     email: str
@@ -186,7 +186,7 @@ def me_identity_unlink(request: AuthenticatedRequest, identity_id: int) -> objec
 
 @router.get(
     "/people/{handle}",
-    response={200: PersonOut, 404: ErrorOut},
+    response={200: ProfileOut, 404: ErrorOut},
     auth=None,
     summary="A person's public profile",
 )

@@ -104,3 +104,12 @@ def validate_handle(value: str) -> None:
             code="handle_reserved",
             params={"handle": value},
         )
+    # The handle of a deleted account rests a while (perchoir.privacy): old mentions and links
+    # must not lead to someone else.
+    from perchoir.privacy.selectors import handle_is_retired
+
+    if handle_is_retired(value):
+        raise ValidationError(
+            _("This handle belonged to an account that was deleted; please choose another one."),
+            code="handle_retired",
+        )

@@ -171,7 +171,8 @@ def install_error_handlers(api: NinjaAPI) -> None:
             fields=exc.fields,
         )
         if isinstance(exc, RateLimited):
-            response.headers["Retry-After"] = str(exc.retry_after)
+            for name, value in exc.headers().items():
+                response.headers[name] = value
         if exc.status == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="api"'
         return response

@@ -56,12 +56,16 @@ install_error_handlers(api)
 def _add_routers() -> None:
     from perchoir.accounts.api import router as accounts_router
     from perchoir.api.tokens import router as tokens_router
+    from perchoir.collections.api import router as collections_router
     from perchoir.conversations.api import router as conversations_router
+    from perchoir.discovery.api import router as discovery_router
     from perchoir.follows.api import router as follows_router
     from perchoir.invitations.api import router as invitations_router
     from perchoir.links.api import router as links_router
+    from perchoir.moderation.api import router as moderation_router
     from perchoir.notifications.api import router as notifications_router
     from perchoir.oauth.api import router as oauth_router
+    from perchoir.privacy.api import router as privacy_router
 
     api.add_router("/", accounts_router)
     api.add_router("/tokens", tokens_router)
@@ -71,6 +75,10 @@ def _add_routers() -> None:
     api.add_router("/notifications", notifications_router)
     api.add_router("/links", links_router)
     api.add_router("/", oauth_router)
+    api.add_router("/collections", collections_router)
+    api.add_router("/moderation", moderation_router)
+    api.add_router("/me/data", privacy_router)
+    api.add_router("/", discovery_router)
 
 
 _add_routers()

@@ -22,7 +22,7 @@ from perchoir.accounts.models import User
 from perchoir.api.auth import OPTIONAL, OPTIONAL_SECURITY
 from perchoir.api.errors import ErrorOut
 from perchoir.api.pagination import NewestFirst
-from perchoir.core.errors import Forbidden, InvalidInput, NotAuthenticated
+from perchoir.core.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
 from perchoir.core.types import AuthenticatedRequest
 from perchoir.links.models import LinkPreview
 from perchoir.media.selectors import image_url
@@ -62,13 +62,13 @@ def _errors(*statuses: int) -> dict[int, type[ErrorOut]]:
 # --- Output -------------------------------------------------------------------------------------
 
 
-class PersonOut(Schema):
+class ConversationPersonOut(Schema):
     handle: str
     name: str
     profile_url: str
 
 
-class AuthorOut(PersonOut):
+class AuthorOut(ConversationPersonOut):
     avatar_url: str | None = Field(description=doc(gettext_lazy("Empty without an avatar.")))
 
 
@@ -96,7 +96,7 @@ class ConversationPageOut(Schema):
     results: list[ConversationSummaryOut]
 
 
-class LinkPreviewOut(Schema):
+class MessageLinkPreviewOut(Schema):
     url: str
     status: str = Field(description=doc(gettext_lazy("pending, ready or failed.")))
     title: str
@@ -115,7 +115,7 @@ class BranchOriginOut(Schema):
     url: str
 
 
-class ViewerOut(Schema):
+class ConversationViewerOut(Schema):
     """Where the caller stands, and what they may do: the same rules the services apply."""
 
     participant: bool
@@ -140,14 +140,23 @@ class ViewerOut(Schema):
 
 
 class ConversationOut(ConversationSummaryOut):
-    link_preview: LinkPreviewOut | None
+    link_preview: MessageLinkPreviewOut | None
     branched_from: BranchOriginOut | None
-    viewer: ViewerOut
+    viewer: ConversationViewerOut
+    hidden_reason: str = Field(
+        default="",
+        description=doc(
+            gettext_lazy(
+                "Hidden by the moderators, and why: its messages are then for its starter "
+                "and the moderators only."
+            )
+        ),
+    )
 
 
 class ReplyToOut(Schema):
     id: int
-    author: PersonOut
+    author: ConversationPersonOut
     deleted: bool
     url: str
 
@@ -166,6 +175,16 @@ class MessageOut(Schema):
     deleted: bool = Field(
         description=doc(gettext_lazy("Deleted by its author: a tombstone without its text."))
     )
+    hidden: bool = Field(
+        default=False,
+        description=doc(
+            gettext_lazy(
+                "Hidden by the moderators: others get no text, only `hidden_reason`; "
+                "its author still reads it."
+            )
+        ),
+    )
+    hidden_reason: str = Field(default="", description=doc(gettext_lazy("Why it was hidden.")))
     body: str | None = Field(description=doc(gettext_lazy("Markdown, as written.")))
     body_html: str | None = Field(
         description=doc(gettext_lazy("Sanitised HTML rendered from the Markdown."))
@@ -219,7 +238,7 @@ class RankedPassageOut(Schema):
     count: int
 
 
-class InviteOutcomeOut(Schema):
+class ConversationInviteOutcomeOut(Schema):
     invited: list[str] = Field(description=doc(gettext_lazy("Handles invited now.")))
     already_in: list[str] = Field(description=doc(gettext_lazy("Handles already taking part.")))
     waiting: list[str] = Field(
@@ -254,8 +273,8 @@ class JoinRequestOut(Schema):
 class RoomLogEntryOut(Schema):
     id: int
     action: str
-    actor: PersonOut
-    subject: PersonOut | None
+    actor: ConversationPersonOut
+    subject: ConversationPersonOut | None
     reason: str
     changes: dict[str, Any] = Field(
         description=doc(gettext_lazy('Before and after, e.g. {"slow_mode_seconds": [0, 60]}.'))
@@ -369,26 +388,32 @@ def _conversation_out(request: HttpRequest, conversation_id: int) -> dict[str, o
         "link_preview": _link_preview(request, conversation.link_preview),
         "branched_from": _branch_origin(request, conversation),
         "viewer": _viewer(request.user, conversation, standing),
+        "hidden_reason": conversation.hidden_reason if conversation.is_hidden else "",
     }
 
 
 def _message(request: HttpRequest, message: Message, highlight_count: int) -> dict[str, object]:
-    """A message; a deleted one is a tombstone: who and when, never what it said."""
-    deleted = message.is_deleted
+    """A message; a deleted one is a tombstone: who and when, never what it said. A message
+    hidden by the moderators shows its text to its author only."""
+    viewer = getattr(request, "auth", None) or request.user
+    viewer_id = viewer.pk if getattr(viewer, "is_authenticated", False) else None
+    deleted = message.is_deleted or message.text_hidden_from(viewer_id)
     reply_to = None if deleted else message.reply_to
     return {
         "id": message.pk,
         "conversation_id": message.conversation_id,
         "url": _absolute(request, message.get_absolute_url()),
         "author": _author(request, message.author),
-        "deleted": deleted,
+        "deleted": message.is_deleted,
+        "hidden": message.is_hidden,
+        "hidden_reason": message.hidden_reason,
         "body": None if deleted else message.body,
         "body_html": None if deleted else message.body_html,
         "reply_to": (
             {
                 "id": reply_to.pk,
                 "author": _person(request, reply_to.author),
-                "deleted": reply_to.is_deleted,
+                "deleted": reply_to.is_deleted or reply_to.is_hidden,
                 "url": _absolute(request, reply_to.get_absolute_url()),
             }
             if reply_to is not None
@@ -396,7 +421,9 @@ def _message(request: HttpRequest, message: Message, highlight_count: int) -> di
         ),
         # A passage of a deleted message is its text: it goes with it.
         "quoted_passage": (
-            message.quoted_passage if reply_to is not None and not reply_to.is_deleted else ""
+            message.quoted_passage
+            if reply_to is not None and not (reply_to.is_deleted or reply_to.is_hidden)
+            else ""
         ),
         "suggested": message.approved_by_id is not None,
         "created_at": message.created_at,
@@ -559,7 +586,7 @@ class HighlightIn(Schema):
     )
 
 
-class InviteIn(Schema):
+class ConversationInviteIn(Schema):
     addresses: list[str] = Field(
         description=doc(gettext_lazy("Handles, email addresses or provider:username."))
     )
@@ -724,6 +751,8 @@ def message_list(
     conversation, _standing = selectors.conversation_get_for_viewer(
         viewer=request.user, conversation_id=conversation_id
     )
+    if conversation.is_hidden and not permissions.can_manage_room(request.user, conversation):
+        raise NotFound(_("This conversation was hidden by the moderators."))
     page = selectors.messages_page(
         conversation=conversation,
         after=query.after,
@@ -894,7 +923,7 @@ def highlights_ranked(request: HttpRequest, conversation_id: int) -> object:
 
 @router.post(
     "/{conversation_id}/invitations",
-    response={200: InviteOutcomeOut, **_errors(400, 403, 404, 429)},
+    response={200: ConversationInviteOutcomeOut, **_errors(400, 403, 404, 429)},
     summary=doc(gettext_lazy("Invite people by handle, email address or provider:username")),
     description=doc(
         gettext_lazy(
@@ -903,7 +932,9 @@ def highlights_ranked(request: HttpRequest, conversation_id: int) -> object:
         )
     ),
 )
-def invite(request: AuthenticatedRequest, conversation_id: int, payload: InviteIn) -> object:
+def invite(
+    request: AuthenticatedRequest, conversation_id: int, payload: ConversationInviteIn
+) -> object:
     with _fields_named(invitees="addresses", address="addresses"):
         outcome = services.conversation_invite(
             inviter=request.user, conversation_id=conversation_id, addresses=payload.addresses

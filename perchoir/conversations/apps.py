@@ -23,3 +23,10 @@ class ConversationsConfig(AppConfig):
             url=lambda conversation_id: reverse("conversations:detail", args=[conversation_id]),
         )
         stream_register("conversation", conversation_visible_to, kinds=EVENT_KINDS)
+
+        from perchoir.moderation.targets import register
+
+        from .moderation import CONVERSATION, MESSAGE
+
+        register(MESSAGE)
+        register(CONVERSATION)

@@ -72,6 +72,8 @@ def conversation_embed(request: HttpRequest, conversation_id: int) -> HttpRespon
         conversation, _standing = selectors.conversation_get_for_viewer(
             viewer=AnonymousUser(), conversation_id=conversation_id
         )
+        if conversation.is_hidden:
+            raise NotFound()
         page = _embed_page(conversation, message_id, _limit(request))
     except NotFound:
         # Answered inside the frame, in the frame's style, rather than as a refused frame.
@@ -120,6 +122,8 @@ def _embeddable(url: str) -> tuple[Conversation, Message | None]:
     conversation, _standing = selectors.conversation_get_for_viewer(
         viewer=AnonymousUser(), conversation_id=match.kwargs["conversation_id"]
     )
+    if conversation.is_hidden:
+        raise NotFound()
     return conversation, None
 
 

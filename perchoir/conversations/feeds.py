@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 
+from perchoir.core.errors import NotFound
 from perchoir.core.selectors import site_settings_get
 
 from . import selectors
@@ -41,6 +42,9 @@ class ConversationFeed(Feed[Message, Conversation]):
         conversation, _standing = selectors.conversation_get_for_viewer(
             viewer=AnonymousUser(), conversation_id=kwargs["conversation_id"]
         )
+        if conversation.is_hidden:
+            # Hidden by the moderators: no copy of it travels elsewhere.
+            raise NotFound()
         return conversation
 
     def items(self, conversation: Conversation) -> list[Message]:
@@ -71,6 +75,8 @@ class ConversationFeed(Feed[Message, Conversation]):
     def item_title(self, message: Message) -> str:
         if message.is_deleted:
             return _("This message was deleted by its author.")
+        if message.is_hidden:
+            return _("This message was hidden by the moderators.")
         return _("%(name)s: %(excerpt)s") % {
             "name": message.author.name,
             "excerpt": excerpt(message.body_html),
@@ -80,7 +86,8 @@ class ConversationFeed(Feed[Message, Conversation]):
         return None  # no summary: the content is the whole message
 
     def item_extra_kwargs(self, message: Message) -> dict[str, str]:
-        return {"content_html": "" if message.is_deleted else message.body_html}
+        hidden = message.is_deleted or message.is_hidden
+        return {"content_html": "" if hidden else message.body_html}
 
     def item_link(self, message: Message) -> str:
         return absolute_url(message.get_absolute_url())

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 TITLE_MAX_LENGTH = 200
@@ -63,6 +64,12 @@ class Conversation(models.Model):
     )
     branched_passage = models.TextField(blank=True, default="")
     locked_at = models.DateTimeField(null=True, blank=True)
+    # A timed lock (a moderator's action) ends by itself at this time.
+    locked_until = models.DateTimeField(null=True, blank=True)
+    # Hidden by moderators (perchoir.moderation): a notice takes its place for everyone else.
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    hidden_reason = models.TextField(blank=True, default="")
+    hidden_action_id = models.BigIntegerField(null=True, blank=True)
     # Minimum seconds between two messages of one person; 0 is off.
     slow_mode_seconds = models.PositiveIntegerField(_("slow mode"), default=0)
     message_count = models.PositiveIntegerField(default=0)
@@ -81,7 +88,13 @@ class Conversation(models.Model):
 
     @property
     def is_locked(self) -> bool:
-        return self.locked_at is not None
+        if self.locked_at is None:
+            return False
+        return self.locked_until is None or self.locked_until > timezone.now()
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
 
     @property
     def visibility_short(self) -> str:
@@ -158,6 +171,13 @@ class Message(models.Model):
     revision_count = models.PositiveIntegerField(default=0)
     # Deleted by its author: the text is kept in the revisions, a tombstone shows in its place.
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # Hidden by moderators (perchoir.moderation): others see a notice saying so and why; the
+    # author still sees and edits it. `hidden_removed`: deleted by moderators, kept and
+    # restorable, seen by nobody.
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    hidden_reason = models.TextField(blank=True, default="")
+    hidden_action_id = models.BigIntegerField(null=True, blank=True)
+    hidden_removed = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["id"]
@@ -180,6 +200,16 @@ class Message(models.Model):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
+
+    def text_hidden_from(self, viewer_id: int | None) -> bool:
+        """Whether this viewer sees the moderators' notice instead of the text."""
+        if self.hidden_at is None:
+            return False
+        return self.hidden_removed or viewer_id is None or viewer_id != self.author_id
 
 
 class MessageRevision(models.Model):

@@ -69,7 +69,7 @@ def conversation_get_for_viewer(
 def conversations_listed(*, viewer: Viewer) -> QuerySet[Conversation]:
     """Conversations that appear in public lists: public ones, most recently active first."""
     return (
-        Conversation.objects.filter(visibility=Visibility.PUBLIC)
+        Conversation.objects.filter(visibility=Visibility.PUBLIC, hidden_at__isnull=True)
         .select_related("starter__avatar")
         .order_by("-last_activity_at", "-id")
     )
@@ -104,7 +104,7 @@ def conversations_of_person(*, person: User, viewer: Viewer) -> QuerySet[Convers
         "conversation_id"
     )
     return (
-        Conversation.objects.filter(visible, pk__in=taking_part)
+        Conversation.objects.filter(visible, pk__in=taking_part, hidden_at__isnull=True)
         .select_related("starter__avatar")
         .order_by("-last_activity_at", "-id")
     )
@@ -261,7 +261,9 @@ def highlights_ranked(*, conversation: Conversation, limit: int = 50) -> list[Ra
     """The passages most highlighted by readers, most first; deleted messages are left out."""
     rows = list(
         Highlight.objects.filter(
-            message__conversation=conversation, message__deleted_at__isnull=True
+            message__conversation=conversation,
+            message__deleted_at__isnull=True,
+            message__hidden_at__isnull=True,
         )
         .values("message_id", "passage")
         .annotate(count=Count("id"))
@@ -302,3 +304,26 @@ def conversation_visible_to(viewer: Viewer, key: str) -> bool:
     except NotFound:
         return False
     return True
+
+
+def public_activity_of_person(*, person: User, size: int) -> list[Conversation | Message]:
+    """What anybody may read of `person` (their Atom feed): the public conversations they
+    started and their messages in public conversations, neither hidden nor deleted, newest first.
+    Two queries, whatever the size."""
+    started = Conversation.objects.filter(
+        starter=person, visibility=Visibility.PUBLIC, hidden_at__isnull=True
+    ).order_by("-created_at", "-id")[:size]
+    written = (
+        Message.objects.filter(
+            author=person,
+            conversation__visibility=Visibility.PUBLIC,
+            conversation__hidden_at__isnull=True,
+            deleted_at__isnull=True,
+            hidden_at__isnull=True,
+        )
+        .select_related("conversation")
+        .order_by("-created_at", "-id")[:size]
+    )
+    activity: list[Conversation | Message] = [*started, *written]
+    activity.sort(key=lambda entry: (entry.created_at, isinstance(entry, Message)), reverse=True)
+    return activity[:size]

@@ -20,11 +20,13 @@ from perchoir.accounts.models import User
 from perchoir.core.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited
 from perchoir.core.markdown import link_mentions, mentioned_handles, render_markdown
 from perchoir.core.ratelimit import ratelimit_hit
+from perchoir.discovery.services import search_index_conversation, search_index_message
 from perchoir.invitations.models import PendingInvitation, PendingInvitationTargetKind
 from perchoir.invitations.services import InvitationTarget, pending_invitation_create
 from perchoir.links.addresses import url_normalise
 from perchoir.links.models import LinkPreview
 from perchoir.links.services import link_preview_request
+from perchoir.moderation.log import log_append
 from perchoir.notifications.models import NotificationKind
 from perchoir.notifications.services import notification_send, notification_send_many
 
@@ -223,6 +225,7 @@ def conversation_start(
         branched_from=branched_from,
         branched_passage=passage,
     )
+    search_index_conversation(conversation)
     participant = Participant.objects.create(
         conversation=conversation, user=starter, role=ParticipantRole.STARTER
     )
@@ -274,6 +277,8 @@ def _branch_origin(starter: User, origin: StartOrigin) -> tuple[Message | None, 
     )
     if message.is_deleted:
         raise InvalidInput.for_field("passage", _("This message was deleted."))
+    if message.is_hidden:
+        raise InvalidInput.for_field("passage", _("This message was hidden by the moderators."))
     return message, _clean_passage(origin.passage, message)
 
 
@@ -306,6 +311,7 @@ def _message_create(
     Mention.objects.bulk_create(
         [Mention(message=message, user=person) for person in people.values()]
     )
+    search_index_message(message)
     Conversation.objects.filter(pk=conversation.pk).update(
         message_count=F("message_count") + 1, last_activity_at=now
     )
@@ -383,6 +389,10 @@ def _reply_target(conversation: Conversation, reply_to_id: int | None) -> Messag
         )
     if message.is_deleted:
         raise InvalidInput.for_field("reply_to", _("The message you reply to was deleted."))
+    if message.is_hidden:
+        raise InvalidInput.for_field(
+            "reply_to", _("The message you reply to was hidden by the moderators.")
+        )
     return message
 
 
@@ -483,6 +493,7 @@ def message_edit(*, author: User, conversation_id: int, message_id: int, body: s
     message.edited_at = timezone.now()
     message.revision_count += 1
     message.save(update_fields=["body", "body_html", "edited_at", "revision_count"])
+    search_index_message(message)
     new_people = [person for person in people.values() if person.pk not in before]
     Mention.objects.bulk_create(
         [Mention(message=message, user=person) for person in new_people], ignore_conflicts=True
@@ -867,6 +878,8 @@ def highlight_add(*, user: User, conversation_id: int, message_id: int, passage:
         raise Forbidden(_("Sign in to highlight passages."))
     if message.is_deleted:
         raise Conflict(_("This message was deleted."))
+    if message.is_hidden:
+        raise Conflict(_("This message was hidden by the moderators."))
     passage = _clean_passage(passage, message) or plain_text(message.body_html)[:PASSAGE_MAX_LENGTH]
     highlight, created = Highlight.objects.get_or_create(
         message=message, user=user, passage=passage
@@ -922,6 +935,19 @@ def _log(
         reason=reason,
         changes=changes or {},
     )
+    # The team sees the starters' acts in their rooms in the one moderation log (B11, D6).
+    changed = changes or {}
+    log_append(
+        actor=actor,
+        actor_role="starter" if actor.pk == conversation.starter_id else "moderator",
+        verb=f"room.{action}",
+        subject=subject,
+        target_kind="conversation",
+        target_id=conversation.pk,
+        reason=reason,
+        before={name: values[0] for name, values in changed.items()},
+        after={name: values[1] for name, values in changed.items()},
+    )
 
 
 @transaction.atomic
@@ -934,7 +960,9 @@ def conversation_lock(
     if conversation.is_locked == locked:
         return conversation
     conversation.locked_at = timezone.now() if locked else None
-    conversation.save(update_fields=["locked_at"])
+    # The starter's lock has no end; it replaces a moderator's timed lock that has ended.
+    conversation.locked_until = None
+    conversation.save(update_fields=["locked_at", "locked_until"])
     _log(conversation, actor, RoomAction.LOCK if locked else RoomAction.UNLOCK, reason=reason)
     publish_conversation_event(conversation, "conversation.changed", {"locked": locked})
     return conversation
@@ -1027,5 +1055,6 @@ def conversation_settings_update(
             setattr(conversation, name, value)
     if changes:
         conversation.save(update_fields=list(changes))
+        search_index_conversation(conversation)
         _log(conversation, actor, RoomAction.SETTINGS, changes=changes)
     return conversation

@@ -151,6 +151,11 @@ def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpRespo
     conversation, standing = selectors.conversation_get_for_viewer(
         viewer=request.user, conversation_id=conversation_id
     )
+    if conversation.is_hidden and not permissions.can_manage_room(request.user, conversation):
+        # Hidden by the moderators: a notice saying so and why takes its place.
+        return render(
+            request, "moderation/hidden_conversation.html", {"conversation": conversation}
+        )
     # Before reading the messages: an event committed meanwhile arrives twice (the page ignores
     # the copy), never not at all.
     last_event_id = live_stream_last_event_id(conversation.live_stream)

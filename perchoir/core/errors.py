@@ -67,6 +67,21 @@ class RateLimited(ApplicationError):
     code = "rate_limited"
     default_message = _("Too many requests. Please wait a moment and try again.")
 
-    def __init__(self, message: str | Promise | None = None, *, retry_after: int = 60) -> None:
+    def __init__(
+        self, message: str | Promise | None = None, *, retry_after: int = 60, limit: int = 0
+    ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        # The limit that was reached (RateLimit-Limit), when known.
+        self.limit = limit
+
+    def headers(self) -> dict[str, str]:
+        """Retry-After, and the IETF RateLimit-* fields when the limit is known."""
+        headers = {"Retry-After": str(self.retry_after)}
+        if self.limit:
+            headers |= {
+                "RateLimit-Limit": str(self.limit),
+                "RateLimit-Remaining": "0",
+                "RateLimit-Reset": str(self.retry_after),
+            }
+        return headers

@@ -101,5 +101,6 @@ def error_page(request: HttpRequest, error: ApplicationError) -> HttpResponse:
     template = "errors/404.html" if error.status == 404 else "errors/error.html"
     response = render(request, template, {"error": error}, status=error.status)
     if isinstance(error, RateLimited):
-        response.headers["Retry-After"] = str(error.retry_after)
+        for name, value in error.headers().items():
+            response.headers[name] = value
     return response

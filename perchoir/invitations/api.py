@@ -24,13 +24,13 @@ from .permissions import can_change_site_rules
 router = Router(tags=["invitations"])
 
 
-class PersonOut(Schema):
+class InvitationPersonOut(Schema):
     id: int
     handle: str
     display_name: str
 
 
-class InviteLinkOut(Schema):
+class SiteInviteLinkOut(Schema):
     id: int
     code: str
     url: str
@@ -41,7 +41,7 @@ class InviteLinkOut(Schema):
     expires_at: datetime
     revoked_at: datetime | None
     created_at: datetime
-    joined: list[PersonOut]
+    joined: list[InvitationPersonOut]
 
     @staticmethod
     def resolve_url(obj: InviteLink) -> str:
@@ -79,7 +79,7 @@ class InviteRequestOut(Schema):
     status: str
     created_at: datetime
     decided_at: datetime | None
-    decided_by: PersonOut | None
+    decided_by: InvitationPersonOut | None
     invite_link_id: int | None
 
 
@@ -94,7 +94,7 @@ class PendingInvitationOut(Schema):
     expires_at: datetime
     revoked_at: datetime | None
     claimed_at: datetime | None
-    claimed_by: PersonOut | None
+    claimed_by: InvitationPersonOut | None
 
     @staticmethod
     def resolve_status(obj: PendingInvitation) -> str:
@@ -132,7 +132,9 @@ class TreeNodeOut(Schema):
     depth: int
 
 
-@router.get("/links", response=list[InviteLinkOut], summary="List my invite links, newest first")
+@router.get(
+    "/links", response=list[SiteInviteLinkOut], summary="List my invite links, newest first"
+)
 @paginate(NewestFirst)
 def link_list(request: AuthenticatedRequest) -> Any:
     return selectors.invite_link_list_for_user(user=request.user)
@@ -140,7 +142,7 @@ def link_list(request: AuthenticatedRequest) -> Any:
 
 @router.post(
     "/links",
-    response={201: InviteLinkOut, 400: ErrorOut, 403: ErrorOut, 429: ErrorOut},
+    response={201: SiteInviteLinkOut, 400: ErrorOut, 403: ErrorOut, 429: ErrorOut},
     summary="Create an invite link",
 )
 def link_create(request: AuthenticatedRequest, payload: InviteLinkCreateIn) -> Any:

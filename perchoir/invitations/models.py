@@ -126,6 +126,7 @@ class PendingInvitationTargetKind(models.TextChoices):
 
     SITE = "site", _("The site")
     CONVERSATION = "conversation", _("A conversation")
+    COLLECTION = "collection", _("A collection")
 
 
 class PendingInvitationStatus(models.TextChoices):
@@ -198,7 +199,8 @@ class PendingInvitation(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(target_kind="site", target_id__isnull=True)
-                | models.Q(target_kind="conversation", target_id__isnull=False),
+                | models.Q(target_kind="conversation", target_id__isnull=False)
+                | models.Q(target_kind="collection", target_id__isnull=False),
                 name="pending_invitation_known_target",
             ),
         ]

@@ -621,6 +621,7 @@ def pending_invitation_create(
                 "link_url": pending_invitation_url(token),
                 "days": days,
                 "target_title": target.title,
+                "target_kind": target.kind,
             },
             language=settings.LANGUAGE_CODE,
         )

@@ -23,7 +23,9 @@ class KindSpec:
     in_app_default: bool = True
 
 
+SOMETHING = pgettext_lazy("notification, when the content has no title", "something")
 A_CONVERSATION = pgettext_lazy("notification, when the conversation has no title", "a conversation")
+A_COLLECTION = pgettext_lazy("notification, when the collection has no title", "a collection")
 
 KIND_SPECS: dict[str, KindSpec] = {
     NotificationKind.CONVERSATION_INVITATION: KindSpec(
@@ -57,6 +59,49 @@ KIND_SPECS: dict[str, KindSpec] = {
     ),
     NotificationKind.CONVERSATION_PARTICIPANT_REMOVED: KindSpec(
         gettext_lazy("You were removed from %(title)s"), A_CONVERSATION
+    ),
+    NotificationKind.COLLECTION_SUBMISSION: KindSpec(
+        gettext_lazy("%(actor)s submitted an item to %(title)s"), A_COLLECTION, email_default=True
+    ),
+    NotificationKind.COLLECTION_SUBMISSION_APPROVED: KindSpec(
+        gettext_lazy("Your item was approved in %(title)s"), A_COLLECTION
+    ),
+    NotificationKind.COLLECTION_SUBMISSION_DECLINED: KindSpec(
+        gettext_lazy("Your item was declined in %(title)s"), A_COLLECTION
+    ),
+    NotificationKind.COLLECTION_CONTRIBUTOR_INVITATION: KindSpec(
+        gettext_lazy("%(actor)s invited you to contribute to %(title)s"),
+        A_COLLECTION,
+        email_default=True,
+    ),
+    NotificationKind.COLLECTION_CONTRIBUTION_REQUEST: KindSpec(
+        gettext_lazy("%(actor)s asks to contribute to %(title)s"), A_COLLECTION, email_default=True
+    ),
+    NotificationKind.COLLECTION_CONTRIBUTION_APPROVED: KindSpec(
+        gettext_lazy("You now contribute to %(title)s"), A_COLLECTION
+    ),
+    NotificationKind.COLLECTION_CONTRIBUTION_DECLINED: KindSpec(
+        gettext_lazy("Your request to contribute to %(title)s was declined"), A_COLLECTION
+    ),
+    NotificationKind.MODERATION_STATEMENT: KindSpec(
+        gettext_lazy("Moderators acted on %(title)s: read why, and how to appeal"),
+        SOMETHING,
+        email_default=True,
+    ),
+    NotificationKind.MODERATION_REPORT_RECEIVED: KindSpec(
+        gettext_lazy("We received your report about %(title)s"), SOMETHING
+    ),
+    NotificationKind.MODERATION_REPORT_OUTCOME: KindSpec(
+        gettext_lazy("Your report about %(title)s was reviewed"), SOMETHING, email_default=True
+    ),
+    NotificationKind.MODERATION_APPEAL_DECIDED: KindSpec(
+        gettext_lazy("Your appeal about %(title)s was decided"), SOMETHING, email_default=True
+    ),
+    NotificationKind.MODERATION_ACTION_UNDONE: KindSpec(
+        gettext_lazy("Moderators undid their action on %(title)s"), SOMETHING, email_default=True
+    ),
+    NotificationKind.MODERATION_CASE_ASSIGNED: KindSpec(
+        gettext_lazy("%(actor)s assigned you a moderation case about %(title)s"), SOMETHING
     ),
 }
 

@@ -36,6 +36,37 @@ class NotificationKind(models.TextChoices):
         "conversation_participant_removed",
         _("Your removal from a conversation"),
     )
+    COLLECTION_SUBMISSION = "collection_submission", _("Items submitted to your collections")
+    COLLECTION_SUBMISSION_APPROVED = (
+        "collection_submission_approved",
+        _("Your submitted items, approved"),
+    )
+    COLLECTION_SUBMISSION_DECLINED = (
+        "collection_submission_declined",
+        _("Your submitted items, declined"),
+    )
+    COLLECTION_CONTRIBUTOR_INVITATION = (
+        "collection_contributor_invitation",
+        _("Invitations to contribute to a collection"),
+    )
+    COLLECTION_CONTRIBUTION_REQUEST = (
+        "collection_contribution_request",
+        _("Requests to contribute to your collections"),
+    )
+    COLLECTION_CONTRIBUTION_APPROVED = (
+        "collection_contribution_approved",
+        _("Your requests to contribute, accepted"),
+    )
+    COLLECTION_CONTRIBUTION_DECLINED = (
+        "collection_contribution_declined",
+        _("Your requests to contribute, declined"),
+    )
+    MODERATION_STATEMENT = "moderation_statement", _("Moderators' decisions about you")
+    MODERATION_REPORT_RECEIVED = "moderation_report_received", _("Receipts of your reports")
+    MODERATION_REPORT_OUTCOME = "moderation_report_outcome", _("Outcomes of your reports")
+    MODERATION_APPEAL_DECIDED = "moderation_appeal_decided", _("Decisions on your appeals")
+    MODERATION_ACTION_UNDONE = "moderation_action_undone", _("Moderators' decisions undone")
+    MODERATION_CASE_ASSIGNED = "moderation_case_assigned", _("Cases assigned to you")
 
 
 KIND_MAX_LENGTH = 64

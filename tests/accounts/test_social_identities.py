@@ -150,8 +150,9 @@ def test_a_chosen_identity_is_shown_on_the_profile(
     client = Client()
     site_settings_get()
 
-    # The person, the identities shown and the providers' names, the site, the conversations.
-    with django_assert_max_num_queries(5):
+    # The person, the identities shown and the providers' names, the site, the conversations,
+    # the collections.
+    with django_assert_max_num_queries(6):
         page = client.get(f"/@{member.handle}").content.decode()
     assert 'href="https://github.com/octocat" rel="me noopener noreferrer"' in page
     assert "hidden_alice" not in page

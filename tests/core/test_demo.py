@@ -87,7 +87,8 @@ def test_demo_fills_the_site_once_and_a_second_run_changes_nothing(settings):
             assert user.joined_via.created_by_id == user.invited_by_id
         else:
             assert user.invited_by is None
-    assert Image.objects.count() == 12
+    # Avatars, and the demo photo collection's cover and six photos.
+    assert Image.objects.count() == 12 + 7
     assert {p.language for p in PEOPLE} == {"en", "fr"}
     assert InviteRequest.objects.filter(status=InviteRequestStatus.PENDING).count() == 2
 

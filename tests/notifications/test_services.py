@@ -20,6 +20,15 @@ EMAILED_BY_DEFAULT = {
     NotificationKind.CONVERSATION_JOIN_REQUEST,
     NotificationKind.MESSAGE_REPLY,
     NotificationKind.MESSAGE_MENTION,
+    # Collections (C3): like a conversation's invitations and requests, they wait for an answer.
+    NotificationKind.COLLECTION_SUBMISSION,
+    NotificationKind.COLLECTION_CONTRIBUTOR_INVITATION,
+    NotificationKind.COLLECTION_CONTRIBUTION_REQUEST,
+    # Moderators' decisions and their outcomes (D4, D5): statements of reasons go by email too.
+    NotificationKind.MODERATION_STATEMENT,
+    NotificationKind.MODERATION_REPORT_OUTCOME,
+    NotificationKind.MODERATION_APPEAL_DECIDED,
+    NotificationKind.MODERATION_ACTION_UNDONE,
 }
 
 

@@ -637,6 +637,11 @@ class Command(BaseCommand):
             created_people += 1
         created_requests = self._invite_requests()
         created_talks = self._conversations(people)
+        from perchoir.collections.demo import demo_collections_add
+
+        created_collections = demo_collections_add(people)
+        if created_collections:
+            self.stdout.write(f"{created_collections} demo collections added.")
         return created_people, created_links, created_requests, created_talks
 
     def _invite_link(self, inviter: User) -> InviteLink:

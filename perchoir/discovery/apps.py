@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DiscoveryConfig(AppConfig):
+    name = "perchoir.discovery"
+    verbose_name = _("Discovery")
+
+    def ready(self) -> None:
+        from .home import register_conversation_sources
+        from .kinds import register_conversation_kinds
+
+        register_conversation_kinds()
+        register_conversation_sources()

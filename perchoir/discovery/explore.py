@@ -1,0 +1,71 @@
+"""Explore (F5): lively public conversations and people to follow, for anyone."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from perchoir.accounts.models import User
+from perchoir.conversations.models import Conversation, Highlight, Participant, Visibility
+from perchoir.conversations.permissions import is_member
+from perchoir.follows.models import Follow
+
+from .visibility import people_findable
+
+PEOPLE_TO_FOLLOW = 8
+
+
+def _count(queryset: QuerySet[Any], column: str) -> Coalesce:
+    counted = queryset.order_by().values(column).annotate(n=Count("pk")).values("n")[:1]
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def conversations_lively(*, viewer: Any) -> QuerySet[Conversation]:
+    """Public conversations by findable people, most recently active first, with how many take
+    part and how many passages readers highlighted."""
+    return (
+        Conversation.objects.filter(visibility=Visibility.PUBLIC, hidden_at__isnull=True)
+        .filter(starter__in=people_findable())
+        .select_related("starter__avatar")
+        .annotate(
+            participants_count=_count(
+                Participant.objects.filter(conversation=OuterRef("pk"), removed_at__isnull=True),
+                "conversation",
+            ),
+            highlights_count=_count(
+                Highlight.objects.filter(
+                    message__conversation=OuterRef("pk"),
+                    message__deleted_at__isnull=True,
+                    message__hidden_at__isnull=True,
+                ),
+                "message__conversation",
+            ),
+        )
+        .order_by("-last_activity_at", "-id")
+    )
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    person: User
+    followers: int
+
+
+def people_to_follow(*, viewer: Any, limit: int = PEOPLE_TO_FOLLOW) -> list[Suggestion]:
+    """Findable people the viewer does not follow yet, the most followed first."""
+    people = people_findable()
+    if is_member(viewer):
+        people = people.exclude(pk=viewer.pk).exclude(
+            pk__in=Follow.objects.filter(follower_id=viewer.pk).values("followed_id")
+        )
+    rows = (
+        people.annotate(
+            followers=_count(Follow.objects.filter(followed=OuterRef("pk")), "followed")
+        )
+        .filter(Q(followers__gt=0) | Q(started_conversations__visibility=Visibility.PUBLIC))
+        .distinct()
+        .select_related("avatar")
+        .order_by("-followers", "-date_joined", "-id")[:limit]
+    )
+    return [Suggestion(person=person, followers=person.followers) for person in rows]

@@ -1,0 +1,75 @@
+"""What can be searched and what appears on home: apps register their kinds here.
+
+The collections app, for instance, registers "collection" and "item" search kinds from its
+AppConfig.ready and writes their documents with `services.search_document_put`; nothing in
+discovery changes.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.functional import Promise
+
+
+@dataclass(frozen=True)
+class Found:
+    """What a search result shows besides its snippet."""
+
+    title: str
+    url: str
+    author: Any  # a User, or None
+    created_at: datetime
+    context: str = ""  # for example the conversation a message belongs to
+
+
+@dataclass(frozen=True)
+class SearchKind:
+    name: str
+    label: str | Promise  # singular, shown on each result
+    plural: str | Promise  # for the kind filter
+    # The ids of this kind's objects the viewer may see (a queryset of ids, used as a subquery).
+    visible_ids: Callable[[Any], QuerySet[Any]]
+    # Fetch what to show for these ids, in a fixed number of queries.
+    load: Callable[[Iterable[int]], dict[int, Found]]
+
+
+_kinds: dict[str, SearchKind] = {}
+
+
+def search_kind_register(kind: SearchKind) -> None:
+    _kinds[kind.name] = kind
+
+
+def search_kinds() -> dict[str, SearchKind]:
+    return dict(_kinds)
+
+
+@dataclass(frozen=True)
+class HomeContext:
+    viewer: Any  # a signed-in User
+    before: datetime | None  # only events strictly older than this
+    limit: int  # at most this many events
+    seen_at: datetime | None  # the viewer's last visit: what is newer is unread
+
+
+@dataclass(frozen=True)
+class HomeSource:
+    """A source of home feed events (perchoir.discovery.home.FeedEvent), newest first, in a
+    fixed number of queries whatever the viewer follows."""
+
+    name: str
+    events: Callable[[HomeContext], list[Any]]
+
+
+_home_sources: dict[str, HomeSource] = {}
+
+
+def home_source_register(source: HomeSource) -> None:
+    _home_sources[source.name] = source
+
+
+def home_sources() -> list[HomeSource]:
+    return list(_home_sources.values())

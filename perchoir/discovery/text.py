@@ -1,0 +1,168 @@
+"""Language, stemming and snippets, the same on every database engine.
+
+PostgreSQL stems with its own `english` and `french` configurations. SQLite's FTS5 `porter`
+tokenizer stems English only, so French documents also carry the light French stems computed
+here (`french_stem`), and every query word is looked up as itself or its French stem.
+"""
+
+import html
+import re
+import unicodedata
+
+from django.conf import settings
+from django.utils.html import escape, strip_tags
+from django.utils.safestring import SafeString, mark_safe
+
+ENGLISH = "english"
+FRENCH = "french"
+LANGUAGES = {"en": ENGLISH, "fr": FRENCH}
+
+# A query is cut to this many words, each to this many characters: enough for any real search.
+MAX_TERMS = 32
+MAX_TERM_LENGTH = 64
+
+WORD = re.compile(r"\w+", re.UNICODE)
+
+_FRENCH_WORDS = frozenset(
+    "le la les un une des du de et est sont dans pour pas que qui sur avec ce cette ces il elle "  # noqa: SIM905
+    "nous vous ils elles au aux mais ou donc ne se sa son ses leur leurs tres plus ete etre".split()
+)
+_ENGLISH_WORDS = frozenset(
+    "the a an and is are in for not that who on with this these it he she we you they of to "  # noqa: SIM905
+    "but or so be been was were has have had their its very more".split()
+)
+
+# Longest first: the first that leaves a stem of three letters or more is removed.
+_FRENCH_SUFFIXES = (
+    "issements",
+    "issement",
+    "atrices",
+    "ateurs",
+    "ations",
+    "atrice",
+    "ateur",
+    "ation",
+    "ements",
+    "ement",
+    "ments",
+    "ment",
+    "euses",
+    "euse",
+    "eux",
+    "ites",
+    "ite",
+    "ives",
+    "ive",
+    "ifs",
+    "if",
+    "ees",
+    "ee",
+    "ers",
+    "er",
+    "ez",
+    "es",
+    "e",
+)
+
+
+def fold(word: str) -> str:
+    """Lower case without diacritics (as FTS5's `remove_diacritics 2`)."""
+    decomposed = unicodedata.normalize("NFKD", word.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def french_stem(word: str) -> str:
+    """A light French stemmer: plurals, then one common derivational or verbal ending."""
+    word = fold(word)
+    if len(word) <= 3:
+        return word
+    if word[-1] in "sx" and len(word) > 4:
+        word = word[:-1]
+    for suffix in _FRENCH_SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+def _english_stem(word: str) -> str:
+    """Only for highlighting: retrieval uses the engines' own stemmers."""
+    word = fold(word)
+    for suffix in ("ing", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "aeiouls":
+                word = word[:-1]
+            return word
+    return word
+
+
+def word_keys(word: str) -> set[str]:
+    return {fold(word), french_stem(word), _english_stem(word)}
+
+
+def plain_text(html_text: str) -> str:
+    return " ".join(html.unescape(strip_tags(html_text)).split())
+
+
+def detect_language(text: str, preference: str = "") -> str:
+    """The text's language from its common words; the author's language when unclear."""
+    words = [fold(w) for w in WORD.findall(text[:5000])]
+    french = sum(1 for w in words if w in _FRENCH_WORDS)
+    english = sum(1 for w in words if w in _ENGLISH_WORDS)
+    if french > english:
+        return FRENCH
+    if english > french:
+        return ENGLISH
+    code = (preference or settings.LANGUAGE_CODE).split("-")[0]
+    return LANGUAGES.get(code, ENGLISH)
+
+
+def query_terms(query: str) -> list[str]:
+    """The words of a query, whatever it holds: operators and punctuation are just separators."""
+    terms: list[str] = []
+    for word in WORD.findall(query[:10_000]):
+        word = word.lower()[:MAX_TERM_LENGTH].strip("_")
+        if word and word not in terms:
+            terms.append(word)
+        if len(terms) == MAX_TERMS:
+            break
+    # Common words say little and PostgreSQL ignores them: both engines drop them alike.
+    meaningful = [t for t in terms if fold(t) not in _FRENCH_WORDS | _ENGLISH_WORDS]
+    return meaningful or terms
+
+
+def french_stems_of(text: str) -> str:
+    """The French stems of a text's words that differ from the words (for FTS5)."""
+    stems = {french_stem(w) for w in WORD.findall(text)} - {fold(w) for w in WORD.findall(text)}
+    return " ".join(sorted(stems))
+
+
+SNIPPET_WORDS = 40
+
+
+def snippet(text: str, terms: list[str]) -> SafeString:
+    """About forty words of `text` around the first match, matched words in <mark>."""
+    keys: set[str] = set()
+    for term in terms:
+        keys |= word_keys(term)
+    keys.discard("")
+    tokens = re.split(r"(\w+)", text)
+    # Odd indexes are words.
+    first = next(
+        (i for i in range(1, len(tokens), 2) if word_keys(tokens[i]) & keys),
+        None,
+    )
+    start = 0 if first is None else max(0, first - 2 * (SNIPPET_WORDS // 4))
+    if start % 2 == 0 and start > 0:
+        start -= 1
+    end = min(len(tokens), start + 2 * SNIPPET_WORDS)
+    parts: list[str] = ["… " if start > 0 else ""]
+    for i in range(start, end):
+        token = tokens[i]
+        if i % 2 == 1 and word_keys(token) & keys:
+            parts.append(f"<mark>{escape(token)}</mark>")
+        else:
+            parts.append(str(escape(token)))
+    if end < len(tokens):
+        parts.append(" …")
+    return mark_safe("".join(parts).strip())  # noqa: S308 - every piece is escaped above

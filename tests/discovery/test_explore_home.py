@@ -1,0 +1,225 @@
+"""Explore for anyone and home for members: lively, bounded, and never showing the unseeable."""
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from perchoir.conversations import services
+from perchoir.conversations.models import Conversation, Visibility
+from perchoir.core.ratelimit import ratelimits_suspended
+from perchoir.follows.models import Follow
+from perchoir.moderation.models import Action, ActionKind
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def start(starter, title, body="Hello.", **kwargs):
+    with ratelimits_suspended():
+        return services.conversation_start(starter=starter, title=title, body=body, **kwargs)
+
+
+def post(author, conversation, body):
+    with ratelimits_suspended():
+        return services.message_post(author=author, conversation_id=conversation.pk, body=body)
+
+
+def join(person, conversation):
+    services.conversation_invite(
+        inviter=conversation.starter,
+        conversation_id=conversation.pk,
+        addresses=[f"@{person.handle}"],
+    )
+    services.invitation_accept(user=person, conversation_id=conversation.pk)
+
+
+def signed_in(person):
+    client = Client()
+    client.force_login(person)
+    return client
+
+
+@pytest.fixture
+def ada():
+    return UserFactory(handle="ada", display_name="Ada Lovelace")
+
+
+@pytest.fixture
+def bob():
+    return UserFactory(handle="bob", display_name="Bob Builder")
+
+
+# --- Explore ------------------------------------------------------------------------------------
+
+
+def test_explore_shows_lively_public_conversations_with_their_counts(client, ada, bob):
+    quiet = start(ada, "Quiet corner")
+    lively = start(ada, "Lively square")
+    join(bob, lively)
+    post(bob, lively, "Hello from Bob.")
+    response = client.get("/explore/")
+    assert response.status_code == 200
+    text = response.text
+    assert text.index("Lively square") < text.index("Quiet corner")
+    assert "2 participants" in text
+    assert quiet.get_absolute_url() in text
+
+
+def test_explore_leaves_out_private_unlisted_hidden_and_suspended(client, ada, bob):
+    start(ada, "Private room", visibility=Visibility.PRIVATE)
+    start(ada, "Unlisted room", visibility=Visibility.UNLISTED)
+    hidden = start(ada, "Hidden room")
+    Conversation.objects.filter(pk=hidden.pk).update(hidden_at=timezone.now())
+    start(bob, "Suspended room")
+    Action.objects.create(
+        kind=ActionKind.SUSPEND, subject=bob, target_kind="person", target_id=bob.pk, reason="r"
+    )
+    text = client.get("/explore/").text
+    for title in ("Private room", "Unlisted room", "Hidden room", "Suspended room"):
+        assert title not in text
+    assert "@bob" not in text
+
+
+def test_explore_suggests_people_not_yet_followed(ada, bob):
+    carol = UserFactory(handle="carol")
+    start(bob, "Bob talks")
+    start(carol, "Carol talks")
+    Follow.objects.create(follower=ada, followed=carol)
+    text = signed_in(ada).get("/explore/").text
+    assert "@bob" in text
+    assert "@carol" not in text
+    assert "/follow" in text
+
+
+def test_explore_has_a_friendly_empty_state(client):
+    assert "No public conversations yet" in client.get("/explore/").text
+
+
+@pytest.mark.parametrize("count", [2, 25])
+def test_explore_needs_few_queries_however_many_conversations(
+    client, ada, count, django_assert_max_num_queries
+):
+    for n in range(count):
+        start(UserFactory(), f"Room {n}")
+    with django_assert_max_num_queries(8):
+        assert client.get("/explore/").status_code == 200
+
+
+def test_the_explore_api(client, ada, bob):
+    conversation = start(ada, "Lively square")
+    join(bob, conversation)
+    body = client.get("/api/v1/explore").json()
+    [item] = body["conversations"]
+    assert item["title"] == "Lively square"
+    assert item["participants_count"] == 2
+    assert {p["handle"] for p in body["people"]} >= {"ada"}
+
+
+# --- Home ---------------------------------------------------------------------------------------
+
+
+def test_home_asks_visitors_to_sign_in(client):
+    response = client.get("/home/")
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
+
+
+def test_home_shows_invitations_activity_and_followed_peoples_conversations(ada, bob):
+    carol = UserFactory(handle="carol", display_name="Carol")
+    Follow.objects.create(follower=ada, followed=carol)
+    invited = start(bob, "Come talk")
+    services.conversation_invite(inviter=bob, conversation_id=invited.pk, addresses=["@ada"])
+    mine = start(ada, "My room")
+    join(bob, mine)
+    start(carol, "Carol new room")
+    text = signed_in(ada).get("/home/").text
+    assert "Come talk" in text
+    assert "invited you to take part" in text
+    assert "My room" in text
+    assert "Carol new room" in text
+    assert "started a conversation" in text
+
+
+def test_a_busy_conversation_is_one_entry_on_home(ada, bob):
+    room = start(ada, "Busy room")
+    join(bob, room)
+    client = signed_in(ada)
+    client.get("/home/")  # seen
+    for n in range(30):
+        post(bob, room, f"Message {n}.")
+    text = client.get("/home/").text
+    assert text.count("Busy room") == 1
+    assert "30 new" in text
+
+
+def test_home_marks_what_is_new_since_the_last_visit(ada, bob):
+    room = start(ada, "Room")
+    join(bob, room)
+    client = signed_in(ada)
+    assert "feed-item--unread" in client.get("/home/").text
+    assert "feed-item--unread" not in client.get("/home/").text
+    post(bob, room, "Something new.")
+    text = client.get("/home/").text
+    assert "feed-item--unread" in text
+    assert "1 new" in text
+
+
+def test_home_never_shows_what_the_member_may_not_see(ada, bob):
+    Follow.objects.create(follower=ada, followed=bob)
+    start(bob, "Bob's private room", visibility=Visibility.PRIVATE)
+    hidden = start(bob, "Bob's hidden room")
+    Conversation.objects.filter(pk=hidden.pk).update(hidden_at=timezone.now())
+    text = signed_in(ada).get("/home/").text
+    assert "private room" not in text
+    assert "hidden room" not in text
+    assert "Nothing here yet" in text
+
+
+def test_home_pages_work_without_javascript(ada):
+    carol = UserFactory()
+    Follow.objects.create(follower=ada, followed=carol)
+    for n in range(25):
+        conversation = start(carol, f"Room {n:02d}")
+        Conversation.objects.filter(pk=conversation.pk).update(
+            created_at=timezone.now() - timedelta(minutes=n)
+        )
+    client = signed_in(ada)
+    first = client.get("/home/").text
+    assert "Room 00" in first
+    assert "Room 19" in first
+    assert "Room 20" not in first
+    link = first.split('rel="next"')[0].rsplit('href="', 1)[1].split('"')[0].replace("&amp;", "&")
+    second = client.get("/home/" + link).text
+    assert "Room 20" in second
+    assert "Room 24" in second
+    assert "Room 19" not in second
+
+
+@pytest.mark.parametrize("follows", [1, 40])
+def test_home_needs_few_queries_however_much_is_followed(
+    ada, follows, django_assert_max_num_queries
+):
+    for n in range(follows):
+        person = UserFactory()
+        Follow.objects.create(follower=ada, followed=person)
+        start(person, f"Room {n}")
+        room = start(person, f"Shared {n}")
+        join(ada, room)
+    client = signed_in(ada)
+    client.get("/home/")  # the first visit records it
+    with django_assert_max_num_queries(11):
+        assert client.get("/home/").status_code == 200
+
+
+def test_the_home_api(ada, bob):
+    room = start(ada, "Room")
+    join(bob, room)
+    post(bob, room, "Hi.")
+    client = signed_in(ada)
+    body = client.get("/api/v1/home").json()
+    assert body["results"][0]["title"] == "Room"
+    assert body["results"][0]["unread"] is True
+    assert client.get("/api/v1/home").json()["results"][0]["unread"] is False
+    assert Client().get("/api/v1/home").status_code == 401
