@@ -34,7 +34,9 @@ class AccessTokenAuth(HttpBearer):
         user, scopes = found
         request.user = user
         request.token_scopes = scopes  # type: ignore[attr-defined]
-        scope_check(granted=scopes, method=request.method or "GET", path=request.path)
+        scope_check(
+            granted=scopes, method=request.method or "GET", path=request.path, role=user.role
+        )
         return user
 
 

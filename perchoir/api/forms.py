@@ -4,9 +4,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from perchoir.accounts.models import Role, User
+from perchoir.accounts.models import User
 
-from .scopes import ADMIN, DEFAULT_TOKEN_SCOPES, MODERATE, SCOPES
+from .scopes import DEFAULT_TOKEN_SCOPES, SCOPES, scopes_allowed
 from .services import NAME_MAX_LENGTH
 
 EXPIRY_CHOICES = [
@@ -39,15 +39,10 @@ class AccessTokenCreateForm(forms.Form):
 
     def __init__(self, *args: object, user: User, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        # Moderators' and administrators' powers are offered only to those who have them.
-        hidden = {MODERATE, ADMIN} - {
-            scope
-            for scope, roles in ((MODERATE, (Role.MODERATOR, Role.ADMIN)), (ADMIN, (Role.ADMIN,)))
-            if user.role in roles
-        }
+        allowed = scopes_allowed(user.role)
         field = self.fields["scopes"]
         assert isinstance(field, forms.MultipleChoiceField)
-        field.choices = [(name, text) for name, text in SCOPES.items() if name not in hidden]
+        field.choices = [(name, text) for name, text in SCOPES.items() if name in allowed]
 
     def expires_at(self) -> datetime | None:
         choice = self.cleaned_data["expires_in"]

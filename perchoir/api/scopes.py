@@ -10,6 +10,7 @@ import re
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from perchoir.accounts.models import Role
 from perchoir.core.errors import Forbidden
 
 READ, WRITE, FOLLOW, MODERATE, ADMIN = "read", "write", "follow", "moderate", "admin"
@@ -84,8 +85,23 @@ class InsufficientScope(Forbidden):
         self.scope = scope
 
 
-def scope_check(*, granted: frozenset[str], method: str, path: str) -> None:
+# Scopes that only open what a role already allows.
+_ROLE_SCOPES = {MODERATE: (Role.MODERATOR, Role.ADMIN), ADMIN: (Role.ADMIN,)}
+
+
+def scopes_allowed(role: str) -> list[str]:
+    """The scopes a person of this role may give a token: moderators' and administrators'
+    powers only to those who have them."""
+    return [scope for scope in SCOPES if scope not in _ROLE_SCOPES or role in _ROLE_SCOPES[scope]]
+
+
+def scope_check(*, granted: frozenset[str], method: str, path: str, role: str) -> None:
+    """Refuse a call the token's scopes do not cover. Scopes only narrow what the person may do:
+    a member's token calling a moderators' operation gets that operation's own answer (it does
+    not exist for them), not a hint that some other token could call it."""
     needed = operation_scope(method, path)
+    if needed in _ROLE_SCOPES and role not in _ROLE_SCOPES[needed]:
+        return
     if needed not in granted:
         raise InsufficientScope(needed)
 

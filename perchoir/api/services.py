@@ -12,7 +12,7 @@ from perchoir.core.errors import InvalidInput, NotFound
 from perchoir.core.ratelimit import ratelimit_hit
 
 from .models import AccessToken
-from .scopes import CREDENTIALS, DEFAULT_TOKEN_SCOPES, SCOPES, scopes_parse
+from .scopes import CREDENTIALS, DEFAULT_TOKEN_SCOPES, scopes_allowed, scopes_parse
 
 NAME_MAX_LENGTH = 80
 TOKEN_PREFIX = "pch_"  # noqa: S105 (a marker, not a secret)
@@ -46,13 +46,14 @@ def access_token_create(
         )
     if expires_at is not None and expires_at <= timezone.now():
         raise InvalidInput.for_field("expires_at", _("The expiry date must be in the future."))
-    chosen = [scope for scope in SCOPES if scope in set(scopes)]
-    unknown = set(scopes) - set(SCOPES)
+    allowed = scopes_allowed(user.role)
+    chosen = [scope for scope in allowed if scope in set(scopes)]
+    unknown = set(scopes) - set(allowed)
     if unknown or not chosen:
         raise InvalidInput.for_field(
             "scopes",
             _("Choose at least one of these permissions: %(scopes)s.")
-            % {"scopes": ", ".join(SCOPES)},
+            % {"scopes": ", ".join(allowed)},
         )
     live = AccessToken.objects.filter(user=user, revoked_at__isnull=True).count()
     if live >= MAX_TOKENS_PER_PERSON:

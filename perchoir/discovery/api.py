@@ -19,6 +19,7 @@ from . import explore as explore_selectors
 from . import selectors, services
 from .forms import QUERY_MAX_LENGTH
 from .home import home_feed
+from .models import DigestFrequency
 from .selectors import SearchQuery
 
 router = Router(tags=["Discovery"])
@@ -266,3 +267,30 @@ def home(request: AuthenticatedRequest, params: Query[HomeIn]) -> object:
         if feed.older
         else None,
     }
+
+
+class DigestOut(Schema):
+    frequency: DigestFrequency = Field(
+        description=doc(
+            gettext_lazy("How often the email digest of home is sent: off, daily or weekly.")
+        )
+    )
+
+
+class DigestIn(Schema):
+    frequency: DigestFrequency
+
+
+@router.get("/me/digest", response=DigestOut, summary=doc(gettext_lazy("My email digest")))
+def digest_get(request: AuthenticatedRequest) -> object:
+    return {"frequency": selectors.digest_frequency_of(user=request.user)}
+
+
+@router.put(
+    "/me/digest",
+    response={200: DigestOut, 400: ErrorOut},
+    summary=doc(gettext_lazy("Choose my email digest: off, daily or weekly")),
+)
+def digest_set(request: AuthenticatedRequest, payload: DigestIn) -> object:
+    subscription = services.digest_preference_set(user=request.user, frequency=payload.frequency)
+    return {"frequency": subscription.frequency}

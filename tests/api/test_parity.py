@@ -28,14 +28,22 @@ PAGE_ONLY: dict[str, str] = {
     "perchoir.invitations.services.founder_token_is_valid": (
         "the founder's one-time link opens sign-up in a browser"
     ),
+    "perchoir.discovery.services.digest_unsubscribe": (
+        "the signed one-click link in a digest email; the API sets the digest to off instead"
+    ),
 }
 # Functions that live beside the services but change nothing: addresses, messages, checks.
 HELPERS = {
+    "perchoir.collections.services.contribution_status_for",
     "perchoir.conversations.services.normalise_passage",
     "perchoir.invitations.services.invite_link_unusable_message",
     "perchoir.invitations.services.invite_link_url",
     "perchoir.invitations.services.pending_invitation_landing_url",
     "perchoir.invitations.services.pending_invitation_unusable_message",
+    "perchoir.moderation.services.action_kinds_for",
+    "perchoir.privacy.services.account_deletion_get_by_token",
+    "perchoir.privacy.services.deletion_modes",
+    "perchoir.privacy.services.export_storage",
 }
 
 # Site areas that are not Perchoir's own pages.

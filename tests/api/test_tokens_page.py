@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from perchoir.api.models import AccessToken
 from perchoir.api.services import access_token_create
+from perchoir.core.errors import InvalidInput
 from tests.factories import ModeratorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -201,3 +202,10 @@ def test_unknown_permissions_are_refused_through_the_api(member, client):
     )
     assert response.status_code == 400
     assert "scopes" in response.json()["error"]["fields"]
+
+
+def test_a_member_cannot_give_a_token_powers_they_do_not_have(member):
+    with pytest.raises(InvalidInput) as refused:
+        access_token_create(user=member, name="Sneaky", scopes=["read", "moderate"])
+    assert "read, write, follow" in refused.value.fields["scopes"][0]
+    assert not AccessToken.objects.exists()

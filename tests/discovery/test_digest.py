@@ -147,3 +147,21 @@ def test_the_worker_is_asked_for_the_digest_at_its_time(
     [queued] = DBTaskResult.objects.all()
     assert queued.task_path == "perchoir.discovery.tasks.digest_send_task"
     assert queued.run_after > timezone.now() + timedelta(days=6)
+
+
+def test_the_digest_is_chosen_through_the_api_too(client):
+    from perchoir.api.services import access_token_create
+
+    person = UserFactory()
+    _token, secret = access_token_create(user=person, name="Script")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+    assert client.get("/api/v1/me/digest", **auth).json() == {"frequency": "off"}
+    chosen = client.put(
+        "/api/v1/me/digest", {"frequency": "weekly"}, content_type="application/json", **auth
+    )
+    assert chosen.json() == {"frequency": "weekly"}
+    assert client.get("/api/v1/me/digest", **auth).json() == {"frequency": "weekly"}
+    refused = client.put(
+        "/api/v1/me/digest", {"frequency": "hourly"}, content_type="application/json", **auth
+    )
+    assert refused.status_code == 400

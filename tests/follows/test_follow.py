@@ -96,8 +96,8 @@ def test_profile_shows_counts_and_a_follow_button_that_works_without_js(
     site_settings_get()
 
     # The profile's queries, with its linked identities shown (perchoir.accounts.identities),
-    # and the signed-in reader's unread notifications counter.
-    with django_assert_max_num_queries(7):
+    # its collections, and the signed-in reader's unread notifications counter.
+    with django_assert_max_num_queries(8):
         page = member_client.get("/@ada").content.decode()
     assert "<strong>3</strong> followers" in page
     assert "<strong>1</strong> following" in page

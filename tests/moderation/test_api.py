@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from perchoir.api.scopes import scopes_allowed
 from perchoir.api.services import access_token_create
 from perchoir.moderation.models import AppealStatus, Case, CaseStatus, Rule
 from tests.conversations.factories import MessageFactory
@@ -21,7 +22,9 @@ class Api:
         if person is None:
             self.client = Client()
         else:
-            _token, secret = access_token_create(user=person, name="tests")
+            _token, secret = access_token_create(
+                user=person, name="tests", scopes=scopes_allowed(person.role)
+            )
             self.client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
 
     def get(self, path, **params):
