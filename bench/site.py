@@ -39,7 +39,13 @@ def site_served(target: Target, **settings: str) -> Iterator[Site]:
     """Serve `target` until the block ends; `settings` are extra PERCHOIR_* variables."""
     port = free_port()
     log = target.var_dir / f"bench-server-{port}.log"  # kept only if something went wrong
-    env = target.environ(BENCH_BASELINE="1", LOG_LEVEL="WARNING", **settings)
+    # Every simulated person calls from 127.0.0.1: the per-address limits would cap the whole
+    # load at what one address may do. The per-person limits stay as configured.
+    per_address = {
+        "RATE_LIMIT_WRITES_PER_ADDRESS": "1000000/60",
+        "RATE_LIMIT_EXPENSIVE_READS_PER_ADDRESS": "1000000/60",
+    }
+    env = target.environ(BENCH_BASELINE="1", LOG_LEVEL="WARNING", **(per_address | settings))
     command = [sys.executable, "-m", "perchoir", "run", "--host", "127.0.0.1"]
     command += ["--port", str(port), "--web-workers", str(WEB_WORKERS)]
     with log.open("wb") as output:

@@ -34,9 +34,25 @@ def error_statuses(operation: Operation) -> dict[int, Any]:
     return statuses
 
 
+def rate_limit_headers() -> dict[str, Any]:
+    """The headers of a 429 (perchoir/core/ratelimit.py; IETF RateLimit header fields)."""
+    texts = {
+        "Retry-After": _("Seconds to wait before trying again."),
+        "RateLimit-Limit": _("The requests allowed in the current window."),
+        "RateLimit-Remaining": _("The requests left in the current window."),
+        "RateLimit-Reset": _("Seconds until the current window ends."),
+    }
+    return {
+        name: {"description": text, "schema": {"type": "integer", "minimum": 0}}
+        for name, text in texts.items()
+    }
+
+
 class PerchoirOpenAPISchema(OpenAPISchema):
     def responses(self, operation: Operation) -> dict[int, Any]:
         result = super().responses(operation)
+        if 429 in result:
+            result[429].setdefault("headers", rate_limit_headers())
         reference = None
         for status, description in error_statuses(operation).items():
             if status in result:
@@ -47,6 +63,8 @@ class PerchoirOpenAPISchema(OpenAPISchema):
                 "description": description,
                 "content": {self.api.renderer.media_type: {"schema": reference}},
             }
+            if status == 429:
+                result[status]["headers"] = rate_limit_headers()
         return dict(sorted(result.items()))
 
     def _error_schema_reference(self) -> dict[str, str]:

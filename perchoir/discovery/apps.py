@@ -12,3 +12,9 @@ class DiscoveryConfig(AppConfig):
 
         register_conversation_kinds()
         register_conversation_sources()
+
+        from perchoir.privacy.registry import register
+
+        from .privacy import erase_discovery, export_discovery
+
+        register("discovery", export=export_discovery, erase=erase_discovery)

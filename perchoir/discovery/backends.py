@@ -27,6 +27,11 @@ PG_QUERY = (
     "(plainto_tsquery('english', %s) || plainto_tsquery('french', %s) "
     "|| plainto_tsquery('simple', %s))"
 )
+PG_WRITE_MANY = (
+    "UPDATE discovery_searchdocument SET search_vector = "
+    "setweight(to_tsvector(language::regconfig, title), 'A') || "
+    "to_tsvector(language::regconfig, body) WHERE id = ANY(%s)"
+)
 PG_MATCHING = f"discovery_searchdocument.search_vector @@ {PG_QUERY}"
 PG_SCORE = f"ts_rank(discovery_searchdocument.search_vector, {PG_QUERY})"
 
@@ -35,6 +40,10 @@ class SearchBackend(Protocol):
     def write(self, document: SearchDocument) -> None: ...
 
     def delete(self, document_id: int) -> None: ...
+
+    def write_many(self, documents: list[SearchDocument]) -> None: ...
+
+    def delete_many(self, document_ids: list[int]) -> None: ...
 
     def match(
         self, documents: QuerySet[SearchDocument], terms: list[str]
@@ -55,6 +64,13 @@ class PostgresBackend:
 
     def delete(self, document_id: int) -> None:
         """The row holds the vector: nothing else to remove."""
+
+    def write_many(self, documents: list[SearchDocument]) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(PG_WRITE_MANY, [[document.pk for document in documents]])
+
+    def delete_many(self, document_ids: list[int]) -> None:
+        """The rows hold the vectors."""
 
     def match(
         self, documents: QuerySet[SearchDocument], terms: list[str]
@@ -90,16 +106,26 @@ def fts_expression(terms: list[str]) -> str:
 
 class SqliteBackend:
     def write(self, document: SearchDocument) -> None:
-        body = document.body
-        if document.language == FRENCH:
-            body = f"{body}\n{french_stems_of(document.title + ' ' + body)}"
-        with connection.cursor() as cursor:
-            cursor.execute(FTS_DELETE, [document.pk])
-            cursor.execute(FTS_INSERT, [document.pk, document.title, body])
+        self.write_many([document])
 
     def delete(self, document_id: int) -> None:
         with connection.cursor() as cursor:
             cursor.execute(FTS_DELETE, [document_id])
+
+    def _row(self, document: SearchDocument) -> tuple[int, str, str]:
+        body = document.body
+        if document.language == FRENCH:
+            body = f"{body}\n{french_stems_of(document.title + ' ' + body)}"
+        return (document.pk, document.title, body)
+
+    def write_many(self, documents: list[SearchDocument]) -> None:
+        with connection.cursor() as cursor:
+            cursor.executemany(FTS_DELETE, [[document.pk] for document in documents])
+            cursor.executemany(FTS_INSERT, [self._row(document) for document in documents])
+
+    def delete_many(self, document_ids: list[int]) -> None:
+        with connection.cursor() as cursor:
+            cursor.executemany(FTS_DELETE, [[pk] for pk in document_ids])
 
     def match(
         self, documents: QuerySet[SearchDocument], terms: list[str]

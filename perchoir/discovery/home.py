@@ -22,7 +22,7 @@ from perchoir.follows.models import Follow
 
 from .models import HomeVisit
 from .registry import HomeContext, HomeSource, home_source_register, home_sources
-from .visibility import conversations_findable, people_findable
+from .visibility import conversations_findable, people_findable, sanctioned_ids
 
 PAGE_SIZE = 20
 
@@ -81,9 +81,13 @@ def _conversation_activity(context: HomeContext) -> list[FeedEvent]:
         conversations = conversations.filter(last_activity_at__lt=before)
     rows = list(conversations.order_by("-last_activity_at", "-id")[:limit])
     since = context.seen_at
-    others = Message.objects.filter(
-        conversation__in=[c.pk for c in rows], deleted_at__isnull=True, hidden_at__isnull=True
-    ).exclude(author=viewer)
+    others = (
+        Message.objects.filter(
+            conversation__in=[c.pk for c in rows], deleted_at__isnull=True, hidden_at__isnull=True
+        )
+        .exclude(author=viewer)
+        .exclude(author_id__in=sanctioned_ids())
+    )
     if since is not None:
         others = others.filter(created_at__gt=since)
     new_counts = dict(

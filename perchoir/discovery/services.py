@@ -79,16 +79,67 @@ def search_index_conversation(conversation: Conversation) -> None:
     )
 
 
-def search_index_rebuild(*, batch_size: int = 1000) -> int:
-    """Index every conversation and message again (after an import or a restore)."""
+def _document(
+    kind: str, object_id: int, title: str, body: str, author: User, created_at: datetime
+) -> SearchDocument:
+    return SearchDocument(
+        kind=kind,
+        object_id=object_id,
+        title=title,
+        body=body,
+        author_id=author.pk,
+        created_at=created_at,
+        language=detect_language(f"{title}\n{body}", author.language),
+    )
+
+
+def _put_many(documents: list[SearchDocument]) -> None:
+    if documents:
+        search_backend().write_many(SearchDocument.objects.bulk_create(documents))
+
+
+@transaction.atomic
+def search_index_rebuild(*, batch_size: int = 2000) -> int:
+    """Index every conversation and message afresh (after an import, a restore, or data
+    written in bulk like the bench dataset), in batches: a few statements per batch."""
+    backend = search_backend()
+    old = SearchDocument.objects.filter(kind__in=["conversation", "message"])
+    backend.delete_many(list(old.values_list("pk", flat=True)))
+    old.delete()
     count = 0
-    for conversation in Conversation.objects.select_related("starter").iterator(batch_size):
-        search_index_conversation(conversation)
-        count += 1
-    for message in Message.objects.select_related("author").iterator(batch_size):
-        search_index_message(message)
-        count += 1
-    return count
+    batch: list[SearchDocument] = []
+    conversations = Conversation.objects.select_related("starter").order_by("pk")
+    for conversation in conversations.iterator(batch_size):
+        batch.append(
+            _document(
+                "conversation",
+                conversation.pk,
+                conversation.title,
+                conversation.branched_passage,
+                conversation.starter,
+                conversation.created_at,
+            )
+        )
+        if len(batch) == batch_size:
+            _put_many(batch)
+            count, batch = count + len(batch), []
+    messages = Message.objects.select_related("author").order_by("pk")
+    for message in messages.iterator(batch_size):
+        batch.append(
+            _document(
+                "message",
+                message.pk,
+                "",
+                plain_text(message.body_html),
+                message.author,
+                message.created_at,
+            )
+        )
+        if len(batch) == batch_size:
+            _put_many(batch)
+            count, batch = count + len(batch), []
+    _put_many(batch)
+    return count + len(batch)
 
 
 def home_mark_seen(*, user: User, seen_at: datetime) -> None:

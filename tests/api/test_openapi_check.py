@@ -107,3 +107,17 @@ def test_no_two_schemas_share_a_name_in_the_document():
         if len(models) > 1
     }
     assert shared == {}
+
+
+@pytest.mark.django_db
+def test_every_operation_documents_the_rate_limit_headers_of_a_429(client):
+    document = client.get("/api/v1/openapi.json").json()
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            headers = operation["responses"]["429"]["headers"]
+            assert set(headers) == {
+                "Retry-After",
+                "RateLimit-Limit",
+                "RateLimit-Remaining",
+                "RateLimit-Reset",
+            }, (method, path)

@@ -66,3 +66,31 @@ def test_explore_and_search_filters(page: Any) -> None:
     form.get_by_label("By").fill("@bob")
     form.get_by_role("button", name="Search").click()
     expect(page.locator(".search-hit mark")).to_have_text("towers")
+
+
+def test_home_scrolls_on_to_older_entries(page: Any, sign_in: Any) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from perchoir.conversations.models import Conversation
+    from perchoir.core.ratelimit import ratelimits_suspended
+    from perchoir.follows.models import Follow
+
+    ada = UserFactory(handle="ada")
+    carol = UserFactory(handle="carol", display_name="Carol")
+    Follow.objects.create(follower=ada, followed=carol)
+    with ratelimits_suspended():
+        for n in range(25):
+            room = services.conversation_start(starter=carol, title=f"Room {n:02d}", body="Hi.")
+            Conversation.objects.filter(pk=room.pk).update(
+                created_at=timezone.now() - timedelta(minutes=n)
+            )
+    sign_in(page, ada)
+    page.goto("/home/")
+    items = page.locator("[data-feed-list] > li")
+    expect(items).to_have_count(20)
+    page.get_by_role("link", name="Older →").scroll_into_view_if_needed()
+    expect(items).to_have_count(25)
+    expect(page.get_by_role("link", name="Room 24")).to_be_visible()
+    assert page.url.endswith("/home/")  # the same page, grown
