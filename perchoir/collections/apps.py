@@ -12,8 +12,10 @@ class CollectionsConfig(AppConfig):
 
         from perchoir.invitations.models import PendingInvitationTargetKind
         from perchoir.invitations.services import pending_invitation_target_register
+        from perchoir.moderation.targets import register as moderation_register
         from perchoir.privacy.registry import register
 
+        from .moderation import COLLECTION, ITEM
         from .privacy import erase_collections, export_collections
         from .services import pending_invitation_claimed
 
@@ -24,3 +26,5 @@ class CollectionsConfig(AppConfig):
         )
         # Before the media section removes images, after conversations.
         register("collections", export=export_collections, erase=erase_collections, order=15)
+        moderation_register(COLLECTION)
+        moderation_register(ITEM)
