@@ -22,7 +22,20 @@ def _isolated_site(request, settings, tmp_path):
     yield
     # The cache lives in the database (or Redis): only tests that reach a database can fill it.
     if request.node.get_closest_marker("django_db") or USES_DATABASE & set(request.fixturenames):
+        _cache_clear(settings)
+
+
+def _cache_clear(settings) -> None:
+    """Empty this test process's cache. In Redis, only this process's keys: parallel workers
+    (pytest-xdist) share the database, and one's clear() would reset another's counters."""
+    default = settings.CACHES["default"]
+    if "redis" not in default["BACKEND"].lower():
         cache.clear()
+        return
+    client = cache._cache.get_client(write=True)  # type: ignore[attr-defined]
+    keys = list(client.scan_iter(match=f"{default.get('KEY_PREFIX', '')}:*"))
+    if keys:
+        client.delete(*keys)
 
 
 USES_DATABASE = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
