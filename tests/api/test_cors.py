@@ -54,3 +54,12 @@ def test_pages_are_not_shared_with_other_origins(client):
         "/settings/tokens/", HTTP_ORIGIN=ORIGIN, HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST"
     )
     assert "Access-Control-Allow-Origin" not in preflight
+
+
+def test_an_app_on_another_origin_can_read_why_it_must_wait(bearer, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "write:person": (1, 60)}
+    bearer.post("/api/v1/notifications/read-all", HTTP_ORIGIN=ORIGIN)
+    refused = bearer.post("/api/v1/notifications/read-all", HTTP_ORIGIN=ORIGIN)
+    assert refused.status_code == 429
+    assert refused["Access-Control-Allow-Origin"] == "*"
+    assert "Retry-After" in refused["Access-Control-Expose-Headers"]

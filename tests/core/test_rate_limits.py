@@ -1,12 +1,15 @@
 """The global limits (E4): every write and every expensive read, per person (or access token) and
 per address, for the pages and the API alike; 429 with Retry-After and RateLimit-* headers."""
 
+import time
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 
 from perchoir.api.services import access_token_create
 from perchoir.core import ratelimit
+from perchoir.follows import services as follow_services
 from perchoir.settings import env_rate
 from tests.factories import UserFactory
 
@@ -131,17 +134,20 @@ def test_api_searches_are_expensive_reads(limits, clock):
     assert "RateLimit-Limit" not in plain
 
 
-def test_a_service_limit_answers_with_the_same_headers(settings, clock):
-    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "write:person": (1000, 60)}
+def test_a_service_limit_answers_with_the_same_headers(clock, monkeypatch):
+    """The services' own limits (here: following people) tell the same things as the global
+    ones."""
+    monkeypatch.setattr(follow_services, "FOLLOW_LIMIT", 2)
     client = token_client(UserFactory())
-    statuses = [
-        client.post("/api/v1/tokens", {"name": f"t{n}"}, content_type="application/json")
-        for n in range(25)
-    ]
-    refused = next(response for response in statuses if response.status_code == 429)
-    assert refused["Retry-After"]
+    for handle in ("ada", "bob"):
+        UserFactory(handle=handle)
+        assert client.post(f"/api/v1/people/{handle}/follow").status_code in (200, 201)
+    UserFactory(handle="cyd")
+    refused = client.post("/api/v1/people/cyd/follow")
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == refused["RateLimit-Reset"]
+    assert refused["RateLimit-Limit"] == "2"
     assert refused["RateLimit-Remaining"] == "0"
-    assert int(refused["RateLimit-Limit"]) < 25
 
 
 def test_a_wrong_limit_in_the_environment_stops_the_start(monkeypatch):
@@ -150,3 +156,17 @@ def test_a_wrong_limit_in_the_environment_stops_the_start(monkeypatch):
         env_rate("RATE_LIMIT_WRITES", "60/60")
     monkeypatch.setenv("PERCHOIR_RATE_LIMIT_WRITES", "120/30")
     assert env_rate("RATE_LIMIT_WRITES", "60/60") == (120, 30)
+
+
+def test_a_short_period_resets_on_the_real_clock(limits):
+    limits["write:person"] = (1, 2)
+    client = token_client(UserFactory())
+    # Start at the beginning of a two-second window, so that both calls fall in it.
+    time.sleep(2 - time.time() % 2)
+    assert client.post(READ_ALL).status_code == 200
+    refused = client.post(READ_ALL)
+    assert refused.status_code == 429
+    assert refused["Retry-After"] == refused["RateLimit-Reset"]
+    assert 1 <= int(refused["Retry-After"]) <= 2
+    time.sleep(2 - time.time() % 2 + 0.01)
+    assert client.post(READ_ALL).status_code == 200
