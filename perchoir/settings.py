@@ -214,12 +214,15 @@ def env_rate(name: str, default: str) -> tuple[int, int]:
 
 
 # Global rate limits (E4), for the pages and the API alike: every write, and every expensive read
-# (a search), counted per person (or per access token) and per address.
+# (a search), counted per person (or per access token) and per address, or per application
+# for a third-party application's token.
 RATE_LIMITS = {
     "write:person": env_rate("RATE_LIMIT_WRITES", "60/60"),
     "write:address": env_rate("RATE_LIMIT_WRITES_PER_ADDRESS", "300/60"),
     "expensive-read:person": env_rate("RATE_LIMIT_EXPENSIVE_READS", "30/60"),
     "expensive-read:address": env_rate("RATE_LIMIT_EXPENSIVE_READS_PER_ADDRESS", "120/60"),
+    "write:app": env_rate("RATE_LIMIT_WRITES_PER_APP", "1200/60"),
+    "expensive-read:app": env_rate("RATE_LIMIT_EXPENSIVE_READS_PER_APP", "480/60"),
 }
 
 # Rendered fragments (a conversation's page of messages), kept in each process's memory: their

@@ -1,11 +1,13 @@
 """Fixed-window rate limits in the cache (Redis when configured, the database cache otherwise)."""
 
+import base64
 import hashlib
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.core.cache import cache
@@ -98,14 +100,49 @@ def request_kind(request: HttpRequest) -> str | None:
     return None
 
 
+def _application_of(authorization: str) -> int | None:
+    """The third-party application behind these credentials, if any: an OAuth access token, or
+    a confidential client's own id (HTTP Basic, at the token and revocation endpoints)."""
+    from oauth2_provider.models import AccessToken, Application
+
+    scheme, _space, credentials = authorization.partition(" ")
+    credentials = credentials.strip()
+    if not credentials:
+        return None
+    if scheme.lower() == "basic":
+        try:
+            client_id = base64.b64decode(credentials).decode().partition(":")[0]
+        except ValueError:
+            return None
+        return (
+            Application.objects.filter(client_id=unquote(client_id))
+            .values_list("id", flat=True)
+            .first()
+        )
+    if scheme.lower() != "bearer":
+        return None
+    checksum = hashlib.sha256(credentials.encode()).hexdigest()
+    return (
+        AccessToken.objects.filter(token_checksum=checksum, application__isnull=False)
+        .values_list("application_id", flat=True)
+        .first()
+    )
+
+
 def request_callers(request: HttpRequest) -> list[tuple[str, str]]:
-    """Who the request counts against: (who, key) for the person or token, and the address."""
+    """Who the request counts against: (who, key) for the person or token, then the address —
+    or, for a third-party application's token, the application: its server calls for all its
+    people from one address, and the application is who answers for them."""
     callers = []
     authorization = request.headers.get("Authorization", "")
     if authorization:
         # An app's calls count against its token (never stored: a digest of it).
         digest = hashlib.sha256(authorization.encode()).hexdigest()[:32]
         callers.append(("person", f"token:{digest}"))
+        application_id = _application_of(authorization)
+        if application_id is not None:
+            callers.append(("app", f"app:{application_id}"))
+            return callers
     else:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:

@@ -3,6 +3,7 @@ the live server; a person's browser session (a requests session with their cooki
 consent page. The application's redirect address is never fetched: we read the redirect."""
 
 import re
+import types
 from html import unescape
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -15,6 +16,7 @@ from django.conf import settings
 from django.test import Client
 
 from perchoir.conversations.models import Conversation
+from perchoir.core import ratelimit
 from perchoir.oauth.services import oauth_application_register
 from tests.factories import UserFactory
 
@@ -220,3 +222,36 @@ def test_asking_for_more_than_was_granted_is_refused(base):
     app.session.scope = "read everything"
     answer = browser_of(UserFactory(), base).get(app.authorization_url(), allow_redirects=False)
     assert parse_qs(urlsplit(answer.headers["Location"]).query)["error"] == ["invalid_scope"]
+
+
+def test_an_application_is_limited_for_all_its_people_together_not_by_its_address(
+    base, settings, monkeypatch
+):
+    app = App(base)
+    tokens = [
+        app.fetch_token(
+            consent(browser_of(UserFactory(), base), app.authorization_url()).headers["Location"]
+        )["access_token"]
+        for _ in range(2)
+    ]
+    # The API calls below start a fresh window (the token requests above counted too).
+    monkeypatch.setattr(ratelimit, "time", types.SimpleNamespace(time=lambda: 1_900_000_000.0))
+    settings.RATE_LIMITS = {
+        **settings.RATE_LIMITS,
+        "write:person": (100, 60),
+        "write:address": (1, 60),  # its server calls from one address for everyone
+        "write:app": (3, 60),
+    }
+    statuses = [
+        requests.post(
+            f"{base}/api/v1/conversations",
+            json={"title": f"Note {n}", "body": "Hello"},
+            headers={"Authorization": f"Bearer {tokens[n % 2]}"},
+        )
+        for n in range(4)
+    ]
+    assert [response.status_code for response in statuses[:3]] == [201, 201, 201]
+    refused = statuses[3]
+    assert refused.status_code == 429
+    assert refused.headers["RateLimit-Limit"] == "3"
+    assert refused.headers["Retry-After"] == "20"  # the window ends 20 s after that time
