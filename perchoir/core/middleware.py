@@ -3,12 +3,13 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 
-from .errors import ApplicationError, RateLimited
+from .errors import ApplicationError, InvalidInput, RateLimited
 
 # No 'unsafe-inline' anywhere: every script and style is a file under /static/.
 _POLICY_WITHOUT_FRAMING = "; ".join(
@@ -104,3 +105,38 @@ def error_page(request: HttpRequest, error: ApplicationError) -> HttpResponse:
         for name, value in error.headers().items():
             response.headers[name] = value
     return response
+
+
+class NulCharacterMiddleware:
+    """Refuse, with a clear 400, text that carries the NUL character: in the address, the query,
+    form fields or a JSON body. It has no place in text, and PostgreSQL cannot store it (it
+    would answer with a server error); files (multipart uploads) may of course contain it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if self._carries_nul(request):
+            error = InvalidInput(_("Text may not contain the NUL character (\\u0000)."))
+            if request.path.startswith("/api/"):
+                from perchoir.api.errors import error_body
+
+                body = error_body(status=400, code=error.code, message=str(error.message))
+                return JsonResponse(body, status=400)
+            return error_page(request, error)
+        return self.get_response(request)
+
+    @staticmethod
+    def _carries_nul(request: HttpRequest) -> bool:
+        if (
+            "\x00" in request.path
+            or "\x00" in request.GET.urlencode()
+            or "%00" in (request.META.get("QUERY_STRING", ""))
+        ):
+            return True
+        content_type = request.content_type or ""
+        if content_type == "application/json":
+            return b"\\u0000" in request.body or b"\x00" in request.body
+        if content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
+            return any("\x00" in value for value in request.POST.values())
+        return False

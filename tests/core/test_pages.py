@@ -121,3 +121,34 @@ def test_a_forged_host_gets_the_bad_request_page_not_an_error(client):
     response = client.get("/", HTTP_HOST="evil.example")
     assert response.status_code == 400
     assert "<html" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_text_with_the_nul_character_is_refused_clearly_and_changes_nothing(client):
+    from perchoir.api.services import access_token_create
+    from perchoir.conversations.models import Conversation
+    from perchoir.conversations.services import conversation_start
+    from tests.factories import UserFactory
+
+    ada = UserFactory()
+    conversation = conversation_start(starter=ada, title="Rivers", body="Hello")
+    _token, secret = access_token_create(user=ada, name="Script")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+    refused = client.put(
+        f"/api/v1/conversations/{conversation.pk}/settings",
+        '{"title": "Riv\\u0000ers", "visibility": "public", "invite_policy": "starter"}',
+        content_type="application/json",
+        **auth,
+    )
+    assert refused.status_code == 400
+    assert "NUL character" in refused.json()["error"]["message"]
+    conversation.refresh_from_db()
+    assert conversation.title == "Rivers"
+    assert client.post("/api/v1/people/a%00b/follow", **auth).status_code == 400
+    page = client.get("/search/?q=riv%00ers")
+    assert page.status_code == 400
+    assert "NUL character" in page.content.decode()
+    client.force_login(ada)
+    form = client.post("/conversations/new/", {"title": "A\x00B", "body": "Hi"})
+    assert form.status_code == 400
+    assert Conversation.objects.count() == 1
