@@ -3,6 +3,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import translation
@@ -135,8 +136,12 @@ class NulCharacterMiddleware:
         ):
             return True
         content_type = request.content_type or ""
-        if content_type == "application/json":
-            return b"\\u0000" in request.body or b"\x00" in request.body
-        if content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
-            return any("\x00" in value for value in request.POST.values())
+        try:
+            if content_type == "application/json":
+                return b"\\u0000" in request.body or b"\x00" in request.body
+            if content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
+                return any("\x00" in value for value in request.POST.values())
+        except SuspiciousOperation:
+            # Too large, too many fields: the view's own reading of it answers (413, 400).
+            return False
         return False
