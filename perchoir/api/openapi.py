@@ -5,7 +5,7 @@ the error statuses that the API base itself can produce are added here, once, al
 the shared `ErrorOut` schema.
 """
 
-from typing import Any
+from typing import Any, cast
 
 from django.utils.translation import gettext_lazy as _
 from ninja.openapi.schema import REF_TEMPLATE, OpenAPISchema
@@ -77,3 +77,8 @@ class PerchoirOpenAPISchema(OpenAPISchema):
         self.add_schema_definitions(schema.pop("$defs", {}))
         self.add_schema_definitions({"ErrorOut": schema})
         return {"$ref": REF_TEMPLATE.format(model="ErrorOut")}
+
+
+def doc(text: object) -> str:
+    """A lazily translated text where ninja expects a str (rendered in the reader's language)."""
+    return cast(str, text)

@@ -1,7 +1,6 @@
 """Personal access tokens over the API: the same services as the settings page."""
 
 from datetime import datetime
-from typing import cast
 
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Router, Schema, Status
@@ -10,14 +9,10 @@ from perchoir.core.types import AuthenticatedRequest
 
 from . import selectors, services
 from .models import AccessToken
+from .openapi import doc
 from .scopes import DEFAULT_TOKEN_SCOPES, SCOPES, scopes_within
 
 router = Router(tags=["tokens"])
-
-
-def doc(text: object) -> str:
-    """A lazily translated text where ninja expects a str (rendered in the reader's language)."""
-    return cast(str, text)
 
 
 class TokenOut(Schema):

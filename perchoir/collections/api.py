@@ -17,7 +17,8 @@ from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 
 from perchoir.accounts.models import User
 from perchoir.api.auth import OPTIONAL, OPTIONAL_SECURITY
-from perchoir.api.errors import ErrorOut
+from perchoir.api.errors import ErrorOut, error_responses
+from perchoir.api.openapi import doc
 from perchoir.api.pagination import NewestFirst
 from perchoir.core.errors import Forbidden, InvalidInput, NotAuthenticated
 from perchoir.core.types import AuthenticatedRequest
@@ -38,14 +39,6 @@ router = Router(tags=["Collections"])
 
 ID_MAX = 2**63 - 1
 CARD_WIDTH = 256
-
-
-def doc(text: object) -> str:
-    return cast(str, text)
-
-
-def _errors(*statuses: int) -> dict[int, type[ErrorOut]]:
-    return dict.fromkeys(statuses, ErrorOut)
 
 
 # --- Output -------------------------------------------------------------------------------------
@@ -484,7 +477,7 @@ class OrganiserConversationOut(Schema):
 
 @router.get(
     "",
-    response={200: CollectionPageOut, **_errors(400, 401)},
+    response={200: CollectionPageOut, **error_responses(400, 401)},
     auth=OPTIONAL,
     openapi_extra=OPTIONAL_SECURITY,
     summary=doc(gettext_lazy("Public collections, or yours, most recently updated first")),
@@ -511,7 +504,7 @@ def collection_list(
 
 @router.post(
     "",
-    response={201: CollectionOut, 200: CollectionOut, **_errors(400, 403, 429)},
+    response={201: CollectionOut, 200: CollectionOut, **error_responses(400, 403, 429)},
     summary=doc(gettext_lazy("Create a collection")),
 )
 def collection_create(request: AuthenticatedRequest, payload: CollectionIn) -> object:
@@ -539,7 +532,7 @@ def collection_get(request: HttpRequest, collection_id: int) -> object:
 
 @router.put(
     "/{collection_id}",
-    response={200: CollectionOut, **_errors(400, 403, 404)},
+    response={200: CollectionOut, **error_responses(400, 403, 404)},
     summary=doc(gettext_lazy("Change a collection's settings (its owner)")),
 )
 def collection_update(
@@ -559,7 +552,7 @@ def collection_update(
 
 @router.post(
     "/{collection_id}/cover",
-    response={200: CollectionOut, **_errors(400, 403, 404, 413, 429)},
+    response={200: CollectionOut, **error_responses(400, 403, 404, 413, 429)},
     summary=doc(gettext_lazy("Upload a cover image (multipart field `file`)")),
 )
 def collection_cover(
@@ -584,7 +577,7 @@ def collection_cover(
 
 @router.delete(
     "/{collection_id}",
-    response={204: None, **_errors(403, 404)},
+    response={204: None, **error_responses(403, 404)},
     summary=doc(gettext_lazy("Delete a collection (its owner)")),
 )
 def collection_delete(request: AuthenticatedRequest, collection_id: int) -> object:
@@ -597,7 +590,7 @@ def collection_delete(request: AuthenticatedRequest, collection_id: int) -> obje
 
 @router.get(
     "/{collection_id}/items",
-    response={200: CollectionItemsPageOut, **_errors(400, 404)},
+    response={200: CollectionItemsPageOut, **error_responses(400, 404)},
     auth=OPTIONAL,
     openapi_extra=OPTIONAL_SECURITY,
     summary=doc(gettext_lazy("A page of a collection's items")),
@@ -649,7 +642,7 @@ def _add(
 
 @router.post(
     "/{collection_id}/items",
-    response={201: CollectionItemDetailOut, **_errors(400, 403, 404, 409, 429)},
+    response={201: CollectionItemDetailOut, **error_responses(400, 403, 404, 409, 429)},
     summary=doc(gettext_lazy("Add (or submit) an article, link or event")),
     description=doc(
         gettext_lazy(
@@ -674,7 +667,7 @@ def item_add(
 
 @router.post(
     "/{collection_id}/items/upload",
-    response={201: CollectionItemDetailOut, **_errors(400, 403, 404, 409, 413, 429)},
+    response={201: CollectionItemDetailOut, **error_responses(400, 403, 404, 409, 413, 429)},
     summary=doc(gettext_lazy("Add (or submit) an item with an image, as a multipart form")),
     description=doc(
         gettext_lazy(
@@ -733,7 +726,7 @@ def item_get(request: HttpRequest, collection_id: int, item_id: int) -> object:
 
 @router.put(
     "/{collection_id}/items/{item_id}",
-    response={200: CollectionItemDetailOut, **_errors(400, 403, 404)},
+    response={200: CollectionItemDetailOut, **error_responses(400, 403, 404)},
     summary=doc(gettext_lazy("Change an item (its author); publish a draft")),
 )
 def item_update(
@@ -751,7 +744,7 @@ def item_update(
 
 @router.post(
     "/{collection_id}/items/{item_id}/image",
-    response={200: CollectionItemDetailOut, **_errors(400, 403, 404, 413, 429)},
+    response={200: CollectionItemDetailOut, **error_responses(400, 403, 404, 413, 429)},
     summary=doc(gettext_lazy("Replace an item's image or an article's cover (multipart `file`)")),
 )
 def item_image(
@@ -773,7 +766,7 @@ def item_image(
 
 @router.delete(
     "/{collection_id}/items/{item_id}",
-    response={204: None, **_errors(403, 404)},
+    response={204: None, **error_responses(403, 404)},
     summary=doc(gettext_lazy("Take an item out of a collection")),
 )
 def item_remove(request: AuthenticatedRequest, collection_id: int, item_id: int) -> object:
@@ -783,7 +776,7 @@ def item_remove(request: AuthenticatedRequest, collection_id: int, item_id: int)
 
 @router.post(
     "/{collection_id}/items/{item_id}/move",
-    response={200: CollectionConnectionOut, **_errors(400, 403, 404)},
+    response={200: CollectionConnectionOut, **error_responses(400, 403, 404)},
     summary=doc(gettext_lazy("Reorder: move an item (the owner)")),
     description=doc(
         gettext_lazy(
@@ -822,7 +815,7 @@ def item_move(
 
 @router.post(
     "/{collection_id}/items/{item_id}/connect",
-    response={201: CollectionConnectionOut, **_errors(400, 403, 404, 409)},
+    response={201: CollectionConnectionOut, **error_responses(400, 403, 404, 409)},
     summary=doc(gettext_lazy("Add an item to another collection, without copying it")),
 )
 def item_connect(
@@ -842,7 +835,7 @@ def item_connect(
 
 @router.post(
     "/{collection_id}/items/{item_id}/recommendation",
-    response={200: CollectionItemDetailOut, **_errors(403, 404)},
+    response={200: CollectionItemDetailOut, **error_responses(403, 404)},
     summary=doc(gettext_lazy("Recommend an item (once per person)")),
 )
 def item_recommend(request: AuthenticatedRequest, collection_id: int, item_id: int) -> object:
@@ -854,7 +847,7 @@ def item_recommend(request: AuthenticatedRequest, collection_id: int, item_id: i
 
 @router.delete(
     "/{collection_id}/items/{item_id}/recommendation",
-    response={200: CollectionItemDetailOut, **_errors(403, 404)},
+    response={200: CollectionItemDetailOut, **error_responses(403, 404)},
     summary=doc(gettext_lazy("Take back a recommendation")),
 )
 def item_unrecommend(request: AuthenticatedRequest, collection_id: int, item_id: int) -> object:
@@ -866,7 +859,7 @@ def item_unrecommend(request: AuthenticatedRequest, collection_id: int, item_id:
 
 @router.post(
     "/{collection_id}/items/{item_id}/contact",
-    response={201: OrganiserConversationOut, **_errors(400, 404, 429)},
+    response={201: OrganiserConversationOut, **error_responses(400, 404, 429)},
     summary=doc(gettext_lazy("Contact an event's organiser (starts a private conversation)")),
 )
 def event_contact(
@@ -886,7 +879,7 @@ def event_contact(
 
 @router.get(
     "/{collection_id}/submissions",
-    response={200: list[CollectionConnectionOut], **_errors(403, 404)},
+    response={200: list[CollectionConnectionOut], **error_responses(403, 404)},
     summary=doc(gettext_lazy("Items waiting for the owner's approval")),
 )
 def submissions(request: AuthenticatedRequest, collection_id: int) -> object:
@@ -900,7 +893,7 @@ def submissions(request: AuthenticatedRequest, collection_id: int) -> object:
 
 @router.post(
     "/{collection_id}/submissions/{connection_id}",
-    response={200: CollectionConnectionOut, **_errors(403, 404, 409)},
+    response={200: CollectionConnectionOut, **error_responses(403, 404, 409)},
     summary=doc(gettext_lazy("Approve or decline a submitted item")),
 )
 def submission_decide(
@@ -943,7 +936,7 @@ def contributors(request: HttpRequest, collection_id: int) -> object:
 
 @router.post(
     "/{collection_id}/contributors",
-    response={200: ContributorInviteOutcomeOut, **_errors(400, 403, 404, 429)},
+    response={200: ContributorInviteOutcomeOut, **error_responses(400, 403, 404, 429)},
     summary=doc(gettext_lazy("Invite contributors by handle, email or provider:username")),
 )
 def contributors_invite(
@@ -961,7 +954,7 @@ def contributors_invite(
 
 @router.delete(
     "/{collection_id}/contributors/{handle}",
-    response={204: None, **_errors(403, 404)},
+    response={204: None, **error_responses(403, 404)},
     summary=doc(gettext_lazy("Remove a contributor (the owner), or leave (yourself)")),
 )
 def contributor_remove(request: AuthenticatedRequest, collection_id: int, handle: str) -> object:
@@ -971,7 +964,7 @@ def contributor_remove(request: AuthenticatedRequest, collection_id: int, handle
 
 @router.post(
     "/{collection_id}/invitation",
-    response={200: CollectionOut, **_errors(404, 409)},
+    response={200: CollectionOut, **error_responses(404, 409)},
     summary=doc(gettext_lazy("Accept or decline an invitation to contribute")),
 )
 def invitation_answer(
@@ -985,7 +978,7 @@ def invitation_answer(
 
 @router.post(
     "/{collection_id}/invite-link",
-    response={200: CollectionInviteLinkOut, **_errors(403, 404)},
+    response={200: CollectionInviteLinkOut, **error_responses(403, 404)},
     summary=doc(gettext_lazy("Make a new invite link, or turn it off")),
 )
 def invite_link(request: AuthenticatedRequest, collection_id: int, payload: InviteLinkIn) -> object:
@@ -998,7 +991,7 @@ def invite_link(request: AuthenticatedRequest, collection_id: int, payload: Invi
 
 @router.post(
     "/{collection_id}/join",
-    response={200: CollectionOut, **_errors(403, 404, 409)},
+    response={200: CollectionOut, **error_responses(403, 404, 409)},
     summary=doc(gettext_lazy("Become a contributor with an invite link's token")),
 )
 def join(request: AuthenticatedRequest, collection_id: int, payload: CollectionJoinIn) -> object:
@@ -1010,7 +1003,7 @@ def join(request: AuthenticatedRequest, collection_id: int, payload: CollectionJ
 
 @router.get(
     "/{collection_id}/requests",
-    response={200: list[ContributionRequestOut], **_errors(403, 404)},
+    response={200: list[ContributionRequestOut], **error_responses(403, 404)},
     summary=doc(gettext_lazy("Requests to contribute, waiting for the owner")),
 )
 def requests_list(request: AuthenticatedRequest, collection_id: int) -> object:
@@ -1033,7 +1026,7 @@ def requests_list(request: AuthenticatedRequest, collection_id: int) -> object:
 
 @router.post(
     "/{collection_id}/requests",
-    response={201: ContributionRequestOut, **_errors(400, 403, 404, 409, 429)},
+    response={201: ContributionRequestOut, **error_responses(400, 403, 404, 409, 429)},
     summary=doc(gettext_lazy("Ask to contribute")),
 )
 def request_create(
@@ -1056,7 +1049,7 @@ def request_create(
 
 @router.post(
     "/{collection_id}/requests/{request_id}",
-    response={200: ContributionRequestOut, **_errors(403, 404, 409)},
+    response={200: ContributionRequestOut, **error_responses(403, 404, 409)},
     summary=doc(gettext_lazy("Accept or decline a request to contribute")),
 )
 def request_decide(
@@ -1082,7 +1075,7 @@ def request_decide(
 
 @router.post(
     "/{collection_id}/follow",
-    response={200: CollectionOut, **_errors(403, 404)},
+    response={200: CollectionOut, **error_responses(403, 404)},
     summary=doc(gettext_lazy("Follow a collection")),
 )
 def follow(request: AuthenticatedRequest, collection_id: int) -> object:
@@ -1092,7 +1085,7 @@ def follow(request: AuthenticatedRequest, collection_id: int) -> object:
 
 @router.delete(
     "/{collection_id}/follow",
-    response={200: CollectionOut, **_errors(403, 404)},
+    response={200: CollectionOut, **error_responses(403, 404)},
     summary=doc(gettext_lazy("Stop following a collection")),
 )
 def unfollow(request: AuthenticatedRequest, collection_id: int) -> object:

@@ -20,7 +20,8 @@ from ninja import Field, Query, Router, Schema, Status
 
 from perchoir.accounts.models import User
 from perchoir.api.auth import OPTIONAL, OPTIONAL_SECURITY
-from perchoir.api.errors import ErrorOut
+from perchoir.api.errors import ErrorOut, error_responses
+from perchoir.api.openapi import doc
 from perchoir.api.pagination import NewestFirst
 from perchoir.core.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
 from perchoir.core.types import AuthenticatedRequest
@@ -48,15 +49,6 @@ AVATAR_WIDTH = 96
 PREVIEW_WIDTH = 256
 # Ids are 64-bit; anything larger is nobody's id (and must not reach the database).
 ID_MAX = 2**63 - 1
-
-
-def doc(text: object) -> str:
-    """A lazily translated text where ninja expects a str (rendered in the reader's language)."""
-    return cast(str, text)
-
-
-def _errors(*statuses: int) -> dict[int, type[ErrorOut]]:
-    return dict.fromkeys(statuses, ErrorOut)
 
 
 # --- Output -------------------------------------------------------------------------------------
@@ -652,7 +644,7 @@ def conversation_list(
 
 @router.post(
     "",
-    response={201: ConversationOut, **_errors(400, 403, 404, 429)},
+    response={201: ConversationOut, **error_responses(400, 403, 404, 429)},
     summary=doc(gettext_lazy("Start a conversation")),
     description=doc(
         gettext_lazy(
@@ -693,7 +685,7 @@ def conversation_get(request: HttpRequest, conversation_id: int) -> object:
 
 @router.put(
     "/{conversation_id}/settings",
-    response={200: ConversationOut, **_errors(400, 403, 404)},
+    response={200: ConversationOut, **error_responses(400, 403, 404)},
     summary=doc(gettext_lazy("Change the title, who can read and who can invite")),
     description=doc(gettext_lazy("The starter and the site's moderators; logged.")),
 )
@@ -769,7 +761,7 @@ def message_list(
 
 @router.post(
     "/{conversation_id}/messages",
-    response={200: MessageOut, 201: MessageOut, **_errors(400, 403, 404, 409, 429)},
+    response={200: MessageOut, 201: MessageOut, **error_responses(400, 403, 404, 409, 429)},
     summary=doc(gettext_lazy("Post a message (200: this client_token was already sent)")),
     description=doc(
         gettext_lazy(
@@ -816,7 +808,7 @@ def message_get(request: HttpRequest, conversation_id: int, message_id: int) -> 
 
 @router.patch(
     "/{conversation_id}/messages/{message_id}",
-    response={200: MessageOut, **_errors(400, 403, 404, 409)},
+    response={200: MessageOut, **error_responses(400, 403, 404, 409)},
     summary=doc(gettext_lazy("Edit your message (the earlier version stays in its history)")),
 )
 def message_edit(
@@ -833,7 +825,7 @@ def message_edit(
 
 @router.delete(
     "/{conversation_id}/messages/{message_id}",
-    response={200: MessageOut, **_errors(403, 404, 409)},
+    response={200: MessageOut, **error_responses(403, 404, 409)},
     summary=doc(gettext_lazy("Delete your message (a tombstone takes its place)")),
 )
 def message_delete(request: AuthenticatedRequest, conversation_id: int, message_id: int) -> object:
@@ -865,7 +857,7 @@ def message_history(request: HttpRequest, conversation_id: int, message_id: int)
 
 @router.post(
     "/{conversation_id}/messages/{message_id}/highlights",
-    response={200: HighlightOut, 201: HighlightOut, **_errors(400, 403, 404, 409)},
+    response={200: HighlightOut, 201: HighlightOut, **error_responses(400, 403, 404, 409)},
     summary=doc(gettext_lazy("Highlight a passage of a message (200: you already had)")),
 )
 def highlight_add(
@@ -923,7 +915,7 @@ def highlights_ranked(request: HttpRequest, conversation_id: int) -> object:
 
 @router.post(
     "/{conversation_id}/invitations",
-    response={200: ConversationInviteOutcomeOut, **_errors(400, 403, 404, 429)},
+    response={200: ConversationInviteOutcomeOut, **error_responses(400, 403, 404, 429)},
     summary=doc(gettext_lazy("Invite people by handle, email address or provider:username")),
     description=doc(
         gettext_lazy(
@@ -948,7 +940,7 @@ def invite(
 
 @router.post(
     "/{conversation_id}/invitation/accept",
-    response={200: ParticipantOut, **_errors(404, 409)},
+    response={200: ParticipantOut, **error_responses(404, 409)},
     summary=doc(gettext_lazy("Accept your invitation and take part")),
 )
 def invitation_accept(request: AuthenticatedRequest, conversation_id: int) -> object:
@@ -958,7 +950,7 @@ def invitation_accept(request: AuthenticatedRequest, conversation_id: int) -> ob
 
 @router.post(
     "/{conversation_id}/invitation/decline",
-    response={204: None, **_errors(404, 409)},
+    response={204: None, **error_responses(404, 409)},
     summary=doc(gettext_lazy("Decline your invitation")),
 )
 def invitation_decline(request: AuthenticatedRequest, conversation_id: int) -> object:
@@ -968,7 +960,7 @@ def invitation_decline(request: AuthenticatedRequest, conversation_id: int) -> o
 
 @router.post(
     "/{conversation_id}/join-requests",
-    response={200: JoinRequestOut, 201: JoinRequestOut, **_errors(400, 403, 404, 409, 429)},
+    response={200: JoinRequestOut, 201: JoinRequestOut, **error_responses(400, 403, 404, 409, 429)},
     summary=doc(gettext_lazy("Ask to join (200: your request was already waiting)")),
 )
 def join_request_create(
@@ -983,7 +975,7 @@ def join_request_create(
 
 @router.post(
     "/{conversation_id}/suggestions",
-    response={201: JoinRequestOut, **_errors(400, 403, 404, 409, 429)},
+    response={201: JoinRequestOut, **error_responses(400, 403, 404, 409, 429)},
     summary=doc(gettext_lazy("Suggest a message without joining")),
     description=doc(gettext_lazy("A participant may approve it into the conversation.")),
 )
@@ -998,7 +990,7 @@ def suggestion_create(
 
 @router.get(
     "/{conversation_id}/requests",
-    response={200: list[JoinRequestOut], **_errors(403, 404)},
+    response={200: list[JoinRequestOut], **error_responses(403, 404)},
     summary=doc(gettext_lazy("Requests to join and suggested messages waiting for an answer")),
     description=doc(gettext_lazy("Participants only; oldest first.")),
 )
@@ -1028,7 +1020,7 @@ def _decide(
 
 @router.post(
     "/{conversation_id}/requests/{request_id}/approve",
-    response={200: JoinRequestOut, **_errors(403, 404, 409)},
+    response={200: JoinRequestOut, **error_responses(403, 404, 409)},
     summary=doc(gettext_lazy("Approve a request to join or a suggested message")),
 )
 def join_request_approve(
@@ -1039,7 +1031,7 @@ def join_request_approve(
 
 @router.post(
     "/{conversation_id}/requests/{request_id}/decline",
-    response={200: JoinRequestOut, **_errors(403, 404, 409)},
+    response={200: JoinRequestOut, **error_responses(403, 404, 409)},
     summary=doc(gettext_lazy("Decline a request to join or a suggested message")),
 )
 def join_request_decline(
@@ -1050,7 +1042,7 @@ def join_request_decline(
 
 @router.post(
     "/{conversation_id}/leave",
-    response={204: None, **_errors(403, 404)},
+    response={204: None, **error_responses(403, 404)},
     summary=doc(gettext_lazy("Leave the conversation")),
 )
 def leave(request: AuthenticatedRequest, conversation_id: int) -> object:
@@ -1080,7 +1072,7 @@ def participant_list(request: HttpRequest, conversation_id: int) -> object:
 
 @router.post(
     "/{conversation_id}/lock",
-    response={200: ConversationOut, **_errors(400, 403, 404)},
+    response={200: ConversationOut, **error_responses(400, 403, 404)},
     summary=doc(gettext_lazy("Lock the conversation: nobody posts, joins or is invited")),
     description=doc(gettext_lazy("A reason is required; it is logged.")),
 )
@@ -1093,7 +1085,7 @@ def lock(request: AuthenticatedRequest, conversation_id: int, payload: ReasonIn)
 
 @router.post(
     "/{conversation_id}/unlock",
-    response={200: ConversationOut, **_errors(400, 403, 404)},
+    response={200: ConversationOut, **error_responses(400, 403, 404)},
     summary=doc(gettext_lazy("Unlock the conversation")),
 )
 def unlock(request: AuthenticatedRequest, conversation_id: int, payload: ReasonIn) -> object:
@@ -1105,7 +1097,7 @@ def unlock(request: AuthenticatedRequest, conversation_id: int, payload: ReasonI
 
 @router.put(
     "/{conversation_id}/slow-mode",
-    response={200: ConversationOut, **_errors(400, 403, 404)},
+    response={200: ConversationOut, **error_responses(400, 403, 404)},
     summary=doc(gettext_lazy("Set slow mode: seconds between two messages of one person")),
 )
 def slow_mode(request: AuthenticatedRequest, conversation_id: int, payload: SlowModeIn) -> object:
@@ -1120,7 +1112,7 @@ def slow_mode(request: AuthenticatedRequest, conversation_id: int, payload: Slow
 
 @router.post(
     "/{conversation_id}/participants/{handle}/remove",
-    response={200: ParticipantOut, **_errors(400, 403, 404)},
+    response={200: ParticipantOut, **error_responses(400, 403, 404)},
     summary=doc(gettext_lazy("Remove a participant (their messages stay)")),
     description=doc(gettext_lazy("A reason is required: it is logged and sent to the person.")),
 )
@@ -1135,7 +1127,7 @@ def participant_remove(
 
 @router.get(
     "/{conversation_id}/room-log",
-    response={200: RoomLogPageOut, **_errors(403, 404)},
+    response={200: RoomLogPageOut, **error_responses(403, 404)},
     summary=doc(gettext_lazy("What was done to the room, by whom and why, newest first")),
 )
 def room_log(

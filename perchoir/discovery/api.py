@@ -1,7 +1,6 @@
 """Discovery over the API: search, explore and home, with the same selectors as the pages."""
 
 from datetime import date, datetime
-from typing import cast
 from urllib.parse import urlencode
 
 from django.core.paginator import Page, Paginator
@@ -13,6 +12,7 @@ from ninja import Field, Query, Router, Schema
 from perchoir.accounts.models import User
 from perchoir.api.auth import OPTIONAL, OPTIONAL_SECURITY
 from perchoir.api.errors import ErrorOut
+from perchoir.api.openapi import doc
 from perchoir.core.types import AuthenticatedRequest
 
 from . import explore as explore_selectors
@@ -25,10 +25,6 @@ from .selectors import SearchQuery
 router = Router(tags=["Discovery"])
 
 EXPLORE_PAGE_SIZE = 20
-
-
-def doc(text: object) -> str:
-    return cast(str, text)
 
 
 class DiscoveryPersonOut(Schema):

@@ -2,7 +2,6 @@
 
 import json
 from datetime import datetime
-from typing import cast
 
 from django.http import HttpRequest
 from django.urls import reverse
@@ -14,6 +13,7 @@ from ninja.pagination import paginate
 from perchoir.accounts.models import User
 from perchoir.accounts.selectors import profile_get_by_handle
 from perchoir.api.errors import ErrorOut
+from perchoir.api.openapi import doc
 from perchoir.api.pagination import NewestFirst
 from perchoir.core.errors import InvalidInput
 from perchoir.core.types import AuthenticatedRequest
@@ -25,10 +25,6 @@ from .parsing import FIELD
 
 router = Router(tags=["follows"])
 MATCHES_MAX = 1000
-
-
-def doc(text: object) -> str:
-    return cast(str, text)
 
 
 class FollowStateOut(Schema):

@@ -1,12 +1,12 @@
 """Link previews over the API: ask for one, then read it until it is ready."""
 
 from datetime import datetime
-from typing import cast
 
 from django.utils.translation import gettext_lazy
 from ninja import Field, Router, Schema
 
 from perchoir.api.errors import ErrorOut
+from perchoir.api.openapi import doc
 from perchoir.core.types import AuthenticatedRequest
 from perchoir.media.selectors import image_url
 
@@ -17,10 +17,6 @@ from .models import LinkPreview
 router = Router(tags=["Link previews"])
 # Width of the thumbnail the API points to, as on the cards (double density).
 THUMBNAIL_WIDTH = 256
-
-
-def doc(text: object) -> str:
-    return cast(str, text)
 
 
 class PreviewIn(Schema):

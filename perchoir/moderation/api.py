@@ -13,7 +13,8 @@ from django.utils.translation import gettext_lazy
 from ninja import Field, Query, Router, Schema, Status
 
 from perchoir.api.auth import OPTIONAL, OPTIONAL_SECURITY
-from perchoir.api.errors import ErrorOut
+from perchoir.api.errors import ErrorOut, error_responses
+from perchoir.api.openapi import doc
 from perchoir.api.pagination import NewestFirst
 from perchoir.core.types import AuthenticatedRequest
 
@@ -30,14 +31,6 @@ from .models import (
 )
 
 router = Router(tags=["Moderation"])
-
-
-def doc(text: object) -> str:
-    return cast(str, text)
-
-
-def _errors(*statuses: int) -> dict[int, type[ErrorOut]]:
-    return dict.fromkeys(statuses, ErrorOut)
 
 
 def _page(
@@ -435,7 +428,7 @@ def _rule(rule: Rule) -> dict[str, Any]:
 
 @router.post(
     "/reports",
-    response={201: ReportOut, **_errors(400, 404, 429)},
+    response={201: ReportOut, **error_responses(400, 404, 429)},
     auth=OPTIONAL,
     openapi_extra=OPTIONAL_SECURITY,
     summary=doc(gettext_lazy("Report content or a person")),
@@ -476,7 +469,7 @@ def report_get(request: HttpRequest, receipt: str) -> object:
 
 @router.get(
     "/cases",
-    response={200: CasePageOut, **_errors(400, 401, 404)},
+    response={200: CasePageOut, **error_responses(400, 401, 404)},
     summary=doc(gettext_lazy("The review queue (moderators)")),
 )
 def cases_list(
@@ -500,7 +493,7 @@ def cases_list(
 
 @router.get(
     "/cases/{case_id}",
-    response={200: CaseDetailOut, **_errors(401, 404)},
+    response={200: CaseDetailOut, **error_responses(401, 404)},
     summary=doc(gettext_lazy("A case with its content, reports, notes, actions and history")),
 )
 def case_get(request: AuthenticatedRequest, case_id: int) -> object:
@@ -509,7 +502,7 @@ def case_get(request: AuthenticatedRequest, case_id: int) -> object:
 
 @router.post(
     "/cases/{case_id}/claim",
-    response={200: CaseDetailOut, **_errors(401, 403, 404, 409)},
+    response={200: CaseDetailOut, **error_responses(401, 403, 404, 409)},
     summary=doc(gettext_lazy("Claim a case (409 if another moderator has it)")),
 )
 def case_claim(request: AuthenticatedRequest, case_id: int) -> object:
@@ -519,7 +512,7 @@ def case_claim(request: AuthenticatedRequest, case_id: int) -> object:
 
 @router.post(
     "/cases/{case_id}/release",
-    response={200: CaseDetailOut, **_errors(401, 403, 404, 409)},
+    response={200: CaseDetailOut, **error_responses(401, 403, 404, 409)},
     summary=doc(gettext_lazy("Release a case you claimed")),
 )
 def case_release(request: AuthenticatedRequest, case_id: int) -> object:
@@ -529,7 +522,7 @@ def case_release(request: AuthenticatedRequest, case_id: int) -> object:
 
 @router.post(
     "/cases/{case_id}/assign",
-    response={200: CaseDetailOut, **_errors(400, 401, 403, 404)},
+    response={200: CaseDetailOut, **error_responses(400, 401, 403, 404)},
     summary=doc(gettext_lazy("Assign a case to a colleague")),
 )
 def case_assign(request: AuthenticatedRequest, case_id: int, payload: AssignIn) -> object:
@@ -539,7 +532,7 @@ def case_assign(request: AuthenticatedRequest, case_id: int, payload: AssignIn) 
 
 @router.post(
     "/cases/{case_id}/notes",
-    response={201: NoteOut, **_errors(400, 401, 403, 404)},
+    response={201: NoteOut, **error_responses(400, 401, 403, 404)},
     summary=doc(gettext_lazy("Add an internal note to a case")),
 )
 def case_note(request: AuthenticatedRequest, case_id: int, payload: NoteIn) -> object:
@@ -549,7 +542,7 @@ def case_note(request: AuthenticatedRequest, case_id: int, payload: NoteIn) -> o
 
 @router.post(
     "/people/{person_id}/notes",
-    response={201: NoteOut, **_errors(400, 401, 403, 404)},
+    response={201: NoteOut, **error_responses(400, 401, 403, 404)},
     summary=doc(gettext_lazy("Add an internal note about a person")),
 )
 def person_note(request: AuthenticatedRequest, person_id: int, payload: NoteIn) -> object:
@@ -559,7 +552,7 @@ def person_note(request: AuthenticatedRequest, person_id: int, payload: NoteIn) 
 
 @router.post(
     "/cases/{case_id}/resolve",
-    response={200: CaseDetailOut, **_errors(400, 401, 403, 404, 409)},
+    response={200: CaseDetailOut, **error_responses(400, 401, 403, 404, 409)},
     summary=doc(gettext_lazy("Resolve a case without an action; the reporters are told")),
 )
 def case_resolve(request: AuthenticatedRequest, case_id: int, payload: ResolveIn) -> object:
@@ -572,7 +565,7 @@ def case_resolve(request: AuthenticatedRequest, case_id: int, payload: ResolveIn
 
 @router.post(
     "/actions",
-    response={201: ActionOut, **_errors(400, 401, 403, 404, 409)},
+    response={201: ActionOut, **error_responses(400, 401, 403, 404, 409)},
     summary=doc(gettext_lazy("Take an action (moderators)")),
     description=doc(
         gettext_lazy(
@@ -599,7 +592,7 @@ def action_take(request: AuthenticatedRequest, payload: ActionIn) -> object:
 
 @router.post(
     "/actions/{action_id}/undo",
-    response={200: ActionOut, **_errors(400, 401, 403, 404, 409)},
+    response={200: ActionOut, **error_responses(400, 401, 403, 404, 409)},
     summary=doc(gettext_lazy("Undo an action and its effects")),
 )
 def action_undo(request: AuthenticatedRequest, action_id: int, payload: UndoIn) -> object:
@@ -624,7 +617,7 @@ def statements_mine(request: AuthenticatedRequest) -> object:
 
 @router.get(
     "/statements/{statement_id}",
-    response={200: StatementOut, **_errors(401, 404)},
+    response={200: StatementOut, **error_responses(401, 404)},
     summary=doc(gettext_lazy("A statement of reasons (the person concerned, or moderators)")),
 )
 def statement_get(request: AuthenticatedRequest, statement_id: int) -> object:
@@ -635,7 +628,7 @@ def statement_get(request: AuthenticatedRequest, statement_id: int) -> object:
 
 @router.post(
     "/statements/{statement_id}/appeal",
-    response={201: AppealOut, **_errors(400, 401, 403, 404, 409)},
+    response={201: AppealOut, **error_responses(400, 401, 403, 404, 409)},
     summary=doc(gettext_lazy("Appeal a decision, within the appeal period")),
 )
 def appeal_create(request: AuthenticatedRequest, statement_id: int, payload: AppealIn) -> object:
@@ -647,7 +640,7 @@ def appeal_create(request: AuthenticatedRequest, statement_id: int, payload: App
 
 @router.get(
     "/appeals",
-    response={200: list[AppealOut], **_errors(401, 404)},
+    response={200: list[AppealOut], **error_responses(401, 404)},
     summary=doc(gettext_lazy("Appeals waiting for a decision (moderators)")),
 )
 def appeals_list(request: AuthenticatedRequest) -> object:
@@ -656,7 +649,7 @@ def appeals_list(request: AuthenticatedRequest) -> object:
 
 @router.post(
     "/appeals/{appeal_id}/decide",
-    response={200: AppealOut, **_errors(400, 401, 403, 404, 409)},
+    response={200: AppealOut, **error_responses(400, 401, 403, 404, 409)},
     summary=doc(
         gettext_lazy("Grant or reject an appeal (another moderator than the one who acted)")
     ),
@@ -686,7 +679,7 @@ def rules_list(request: HttpRequest) -> object:
 
 @router.put(
     "/rules",
-    response={200: RuleOut, **_errors(400, 401, 403)},
+    response={200: RuleOut, **error_responses(400, 401, 403)},
     summary=doc(gettext_lazy("Write or replace a rule (administrators)")),
 )
 def rule_save(request: AuthenticatedRequest, payload: RuleIn) -> object:
@@ -730,7 +723,7 @@ def transparency(request: HttpRequest) -> object:
 
 @router.get(
     "/log",
-    response={200: LogPageOut, **_errors(400, 401, 404)},
+    response={200: LogPageOut, **error_responses(400, 401, 404)},
     summary=doc(gettext_lazy("The moderation log, newest first (moderators)")),
 )
 def log(

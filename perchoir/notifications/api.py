@@ -1,7 +1,6 @@
 """Notifications and their preferences over the API: the same services as the pages."""
 
 from datetime import datetime
-from typing import cast
 
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -9,6 +8,7 @@ from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
 from perchoir.accounts.models import User
+from perchoir.api.openapi import doc
 from perchoir.api.pagination import NewestFirst
 from perchoir.core.types import AuthenticatedRequest
 
@@ -17,11 +17,6 @@ from .kinds import notification_describe
 from .models import Notification, NotificationKind
 
 router = Router(tags=["notifications"])
-
-
-def doc(text: object) -> str:
-    """A lazily translated text where ninja expects a str (rendered in the reader's language)."""
-    return cast(str, text)
 
 
 class ActorOut(Schema):

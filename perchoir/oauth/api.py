@@ -1,23 +1,19 @@
 """Third-party applications over the API: the ones a person allowed, and a developer's own."""
 
 from datetime import datetime
-from typing import cast
 
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Router, Schema, Status
 from oauth2_provider.models import Application
 
 from perchoir.api.errors import ErrorOut
+from perchoir.api.openapi import doc
 from perchoir.core.types import AuthenticatedRequest
 
 from . import selectors, services
 from .selectors import Authorization
 
 router = Router(tags=["Applications"])
-
-
-def doc(text: object) -> str:
-    return cast(str, text)
 
 
 class AuthorizationOut(Schema):

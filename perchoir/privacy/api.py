@@ -1,7 +1,6 @@
 """A member's data export and account deletion over the API: the same services as the pages."""
 
 from datetime import datetime
-from typing import cast
 
 from django.http import FileResponse, HttpRequest
 from django.urls import reverse
@@ -9,7 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from ninja import Field, Router, Schema, Status
 
-from perchoir.api.errors import ErrorOut
+from perchoir.api.errors import ErrorOut, error_responses
+from perchoir.api.openapi import doc
 from perchoir.core.types import AuthenticatedRequest
 
 from . import selectors, services
@@ -17,14 +17,6 @@ from .models import AccountDeletion, DataExport, DeletionMode, DeletionStatus, E
 from .views import _archive_response
 
 router = Router(tags=["Your data"])
-
-
-def doc(text: object) -> str:
-    return cast(str, text)
-
-
-def _errors(*statuses: int) -> dict[int, type[ErrorOut]]:
-    return dict.fromkeys(statuses, ErrorOut)
 
 
 class ExportOut(Schema):
@@ -89,7 +81,7 @@ def _deletion(deletion: AccountDeletion) -> dict[str, object]:
 
 @router.post(
     "/exports",
-    response={202: ExportOut, **_errors(409)},
+    response={202: ExportOut, **error_responses(409)},
     summary=doc(gettext_lazy("Export all my data (prepared in the background)")),
     description=doc(
         gettext_lazy(
@@ -139,7 +131,7 @@ def export_download(request: AuthenticatedRequest, export_id: int) -> FileRespon
 
 @router.post(
     "/deletion",
-    response={202: DeletionOut, **_errors(409)},
+    response={202: DeletionOut, **error_responses(409)},
     summary=doc(gettext_lazy("Delete my account after the grace period")),
     description=doc(
         gettext_lazy(
@@ -157,7 +149,7 @@ def deletion_request(request: AuthenticatedRequest, payload: DeletionIn) -> obje
 
 @router.post(
     "/deletion/cancel",
-    response={200: DeletionOut, **_errors(404, 409)},
+    response={200: DeletionOut, **error_responses(404, 409)},
     auth=None,
     summary=doc(gettext_lazy("Cancel an account's deletion with the emailed token")),
 )
