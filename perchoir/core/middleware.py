@@ -1,6 +1,7 @@
 import functools
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import unquote_plus
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
@@ -129,11 +130,8 @@ class NulCharacterMiddleware:
 
     @staticmethod
     def _carries_nul(request: HttpRequest) -> bool:
-        if (
-            "\x00" in request.path
-            or "\x00" in request.GET.urlencode()
-            or "%00" in (request.META.get("QUERY_STRING", ""))
-        ):
+        query = unquote_plus(request.META.get("QUERY_STRING", ""))
+        if "\x00" in request.path or "\x00" in query:
             return True
         content_type = request.content_type or ""
         try:
