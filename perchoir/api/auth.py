@@ -32,6 +32,14 @@ class AccessTokenAuth(HttpBearer):
         if found is None:
             return None
         user, scopes = found
+        if getattr(user, "sanction_locked_out", False):
+            # Suspended or banned: the token's reads are refused like its writes, with the
+            # reason; the statements of reasons (and appealing) stay open.
+            from perchoir.moderation.middleware import ALLOWED_PREFIXES, sanction_refusal
+
+            refusal = sanction_refusal(user=user)
+            if refusal is not None and not request.path.startswith(ALLOWED_PREFIXES):
+                raise refusal
         request.user = user
         request.token_scopes = scopes  # type: ignore[attr-defined]
         scope_check(

@@ -86,14 +86,19 @@ def access_token_revoke(*, user: User, token_id: int) -> AccessToken:
 
 def access_token_authenticate(*, token: str) -> tuple[User, frozenset[str]] | None:
     """The active person a live token belongs to and what it may do, or None."""
+    from perchoir.moderation.selectors import locked_out_exists
+
     now = timezone.now()
     found = (
         AccessToken.objects.select_related("user")
         .filter(digest=_digest(token), revoked_at__isnull=True, user__is_active=True)
+        # Suspended or banned: told why by the authentication (perchoir.api.auth).
+        .annotate(locked_out=locked_out_exists())
         .first()
     )
     if found is None or (found.expires_at is not None and found.expires_at <= now):
         return None
+    found.user.sanction_locked_out = found.locked_out  # type: ignore[attr-defined]
     last = found.last_used_at
     if last is None or (now - last).total_seconds() > LAST_USED_RESOLUTION_SECONDS:
         AccessToken.objects.filter(id=found.id).update(last_used_at=now)

@@ -14,6 +14,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from perchoir.moderation.hiding import Removable
+
 TITLE_MAX_LENGTH = 200
 DESCRIPTION_MAX_LENGTH = 10_000
 # A sanity cap for articles nobody writing by hand meets; answered with a clear error.
@@ -47,7 +49,12 @@ class ContributionPolicy(models.TextChoices):
     ANYONE = "anyone", _("Anyone signed in may add items")
 
 
-class Collection(models.Model):
+class Collection(Removable):
+    """Hidden by the moderators (`Removable`): others get a notice on its page, and it is absent
+    from every list, feed and answer of the API; its owner and the moderators still see it."""
+
+    hidden_owner_field = "owner_id"
+
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -109,8 +116,10 @@ class ItemKind(models.TextChoices):
     EVENT = "event", _("Event")
 
 
-class Item(models.Model):
-    """One thing, written or uploaded once, shown in every collection it is connected to."""
+class Item(Removable):
+    """One thing, written or uploaded once, shown in every collection it is connected to.
+    Hidden by the moderators (`Removable`): absent from others' grids, lists and feeds, a notice
+    on its page; its author and the moderators still see it."""
 
     kind = models.CharField(max_length=16, choices=ItemKind.choices)
     author = models.ForeignKey(

@@ -23,7 +23,7 @@ from perchoir.api.auth import OPTIONAL, OPTIONAL_SECURITY
 from perchoir.api.errors import ErrorOut, error_responses
 from perchoir.api.openapi import doc
 from perchoir.api.pagination import NewestFirst
-from perchoir.core.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound
+from perchoir.core.errors import Forbidden, InvalidInput, NotAuthenticated
 from perchoir.core.types import AuthenticatedRequest
 from perchoir.links.models import LinkPreview
 from perchoir.media.selectors import image_url
@@ -172,7 +172,7 @@ class MessageOut(Schema):
         description=doc(
             gettext_lazy(
                 "Hidden by the moderators: others get no text, only `hidden_reason`; "
-                "its author still reads it."
+                "its author and the moderators still read it."
             )
         ),
     )
@@ -341,8 +341,12 @@ def _branch_origin(request: HttpRequest, conversation: Conversation) -> dict[str
     return {
         "conversation_id": source.pk,
         "message_id": origin.pk,
-        # A public branch of a private conversation does not reveal even its title.
-        "title": source.title if source.visibility != Visibility.PRIVATE else None,
+        # A public branch of a private (or hidden) conversation does not reveal even its title.
+        "title": (
+            source.title
+            if source.visibility != Visibility.PRIVATE and not source.hidden_from(request.user)
+            else None
+        ),
         "passage": conversation.branched_passage,
         "url": _absolute(request, origin.get_absolute_url()),
     }
@@ -386,10 +390,9 @@ def _conversation_out(request: HttpRequest, conversation_id: int) -> dict[str, o
 
 def _message(request: HttpRequest, message: Message, highlight_count: int) -> dict[str, object]:
     """A message; a deleted one is a tombstone: who and when, never what it said. A message
-    hidden by the moderators shows its text to its author only."""
+    hidden by the moderators shows its text to its author and the moderators only."""
     viewer = getattr(request, "auth", None) or request.user
-    viewer_id = viewer.pk if getattr(viewer, "is_authenticated", False) else None
-    deleted = message.is_deleted or message.text_hidden_from(viewer_id)
+    deleted = message.is_deleted or message.hidden_from(viewer)
     reply_to = None if deleted else message.reply_to
     return {
         "id": message.pk,
@@ -743,8 +746,6 @@ def message_list(
     conversation, _standing = selectors.conversation_get_for_viewer(
         viewer=request.user, conversation_id=conversation_id
     )
-    if conversation.is_hidden and not permissions.can_manage_room(request.user, conversation):
-        raise NotFound(_("This conversation was hidden by the moderators."))
     page = selectors.messages_page(
         conversation=conversation,
         after=query.after,
@@ -847,7 +848,8 @@ def message_history(request: HttpRequest, conversation_id: int, message_id: int)
     _conversation, _standing, message = selectors.message_get_for_viewer(
         viewer=request.user, conversation_id=conversation_id, message_id=message_id
     )
-    if message.is_deleted:
+    if message.is_deleted or message.hidden_from(request.user):
+        # Nor the earlier words of a message the moderators hid from this reader.
         return []
     return [_revision(revision) for revision in selectors.message_revisions(message=message)]
 

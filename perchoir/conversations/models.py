@@ -6,6 +6,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from perchoir.moderation.hiding import Hideable, Removable
+
 TITLE_MAX_LENGTH = 200
 # A sanity cap nobody writing by hand meets; answered with a clear error.
 MESSAGE_MAX_LENGTH = 100_000
@@ -32,7 +34,12 @@ class InvitePolicy(models.TextChoices):
     STARTER = "starter", _("Only I may invite people")
 
 
-class Conversation(models.Model):
+class Conversation(Hideable):
+    """Hidden by the moderators (`Hideable`): a notice takes its place for everyone but its
+    starter and the moderators."""
+
+    hidden_owner_field = "starter_id"
+
     title = models.CharField(_("title"), max_length=TITLE_MAX_LENGTH)
     starter = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -66,10 +73,6 @@ class Conversation(models.Model):
     locked_at = models.DateTimeField(null=True, blank=True)
     # A timed lock (a moderator's action) ends by itself at this time.
     locked_until = models.DateTimeField(null=True, blank=True)
-    # Hidden by moderators (perchoir.moderation): a notice takes its place for everyone else.
-    hidden_at = models.DateTimeField(null=True, blank=True)
-    hidden_reason = models.TextField(blank=True, default="")
-    hidden_action_id = models.BigIntegerField(null=True, blank=True)
     # Minimum seconds between two messages of one person; 0 is off.
     slow_mode_seconds = models.PositiveIntegerField(_("slow mode"), default=0)
     message_count = models.PositiveIntegerField(default=0)
@@ -91,10 +94,6 @@ class Conversation(models.Model):
         if self.locked_at is None:
             return False
         return self.locked_until is None or self.locked_until > timezone.now()
-
-    @property
-    def is_hidden(self) -> bool:
-        return self.hidden_at is not None
 
     @property
     def visibility_short(self) -> str:
@@ -142,7 +141,10 @@ class Participant(models.Model):
         return self.removed_at is None
 
 
-class Message(models.Model):
+class Message(Removable):
+    """Hidden by the moderators (`Removable`): others see a notice saying so and why; the author
+    still sees and edits it, until the moderators delete it (kept and restorable)."""
+
     conversation = models.ForeignKey(
         Conversation, on_delete=models.CASCADE, related_name="messages"
     )
@@ -171,13 +173,6 @@ class Message(models.Model):
     revision_count = models.PositiveIntegerField(default=0)
     # Deleted by its author: the text is kept in the revisions, a tombstone shows in its place.
     deleted_at = models.DateTimeField(null=True, blank=True)
-    # Hidden by moderators (perchoir.moderation): others see a notice saying so and why; the
-    # author still sees and edits it. `hidden_removed`: deleted by moderators, kept and
-    # restorable, seen by nobody.
-    hidden_at = models.DateTimeField(null=True, blank=True)
-    hidden_reason = models.TextField(blank=True, default="")
-    hidden_action_id = models.BigIntegerField(null=True, blank=True)
-    hidden_removed = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["id"]
@@ -200,16 +195,6 @@ class Message(models.Model):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
-
-    @property
-    def is_hidden(self) -> bool:
-        return self.hidden_at is not None
-
-    def text_hidden_from(self, viewer_id: int | None) -> bool:
-        """Whether this viewer sees the moderators' notice instead of the text."""
-        if self.hidden_at is None:
-            return False
-        return self.hidden_removed or viewer_id is None or viewer_id != self.author_id
 
 
 class MessageRevision(models.Model):

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from perchoir.core.errors import NotFound
+from perchoir.moderation.hiding import hide_apply, hide_clear
 from perchoir.moderation.targets import HideState, TargetKind
 
 from .events import publish_conversation_event, publish_message_event
@@ -35,20 +36,12 @@ def _message_visible_to(viewer: Any, message: Message) -> bool:
 
 
 def _message_hide(message: Message, state: HideState) -> None:
-    message.hidden_at = timezone.now()
-    message.hidden_reason = state.reason
-    message.hidden_action_id = state.action_id
-    message.hidden_removed = state.removed
-    message.save(update_fields=["hidden_at", "hidden_reason", "hidden_action_id", "hidden_removed"])
+    hide_apply(message, state)
     publish_message_event(message, "message.edited")
 
 
 def _message_restore(message: Message) -> None:
-    message.hidden_at = None
-    message.hidden_reason = ""
-    message.hidden_action_id = None
-    message.hidden_removed = False
-    message.save(update_fields=["hidden_at", "hidden_reason", "hidden_action_id", "hidden_removed"])
+    hide_clear(message)
     publish_message_event(message, "message.edited")
 
 
@@ -83,18 +76,12 @@ def _conversation_visible_to(viewer: Any, conversation: Conversation) -> bool:
 
 
 def _conversation_hide(conversation: Conversation, state: HideState) -> None:
-    conversation.hidden_at = timezone.now()
-    conversation.hidden_reason = state.reason
-    conversation.hidden_action_id = state.action_id
-    conversation.save(update_fields=["hidden_at", "hidden_reason", "hidden_action_id"])
+    hide_apply(conversation, state)
     publish_conversation_event(conversation, "conversation.changed", {"hidden": True})
 
 
 def _conversation_restore(conversation: Conversation) -> None:
-    conversation.hidden_at = None
-    conversation.hidden_reason = ""
-    conversation.hidden_action_id = None
-    conversation.save(update_fields=["hidden_at", "hidden_reason", "hidden_action_id"])
+    hide_clear(conversation)
     publish_conversation_event(conversation, "conversation.changed", {"hidden": False})
 
 

@@ -3,9 +3,11 @@
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from perchoir.accounts.models import User
 from perchoir.core.errors import NotFound
+from perchoir.moderation.hiding import HiddenByModerators
 
 from .models import (
     Conversation,
@@ -63,6 +65,10 @@ def conversation_get_for_viewer(
     standing = Standing(membership=membership, invited=invited)
     if not can_view(viewer, conversation, standing):
         raise NotFound()
+    if conversation.hidden_from(viewer):
+        # Hidden by the moderators: for all but its starter and the moderators, only a notice
+        # (its title included: not in the API, its live stream, or anything built on this).
+        raise HiddenByModerators(conversation, _("This conversation was hidden by the moderators."))
     return conversation, standing
 
 
@@ -117,12 +123,12 @@ def invitations_pending_for(*, user: User) -> QuerySet[Invitation]:
 
 
 def _visible_branches() -> Prefetch[str]:
-    # A private branch is never announced on the public side.
+    # A private branch is never announced on the public side, nor one the moderators hid.
     return Prefetch(
         "branches",
-        queryset=Conversation.objects.exclude(visibility=Visibility.PRIVATE).only(
-            "id", "title", "branched_from_id"
-        ),
+        queryset=Conversation.objects.exclude(visibility=Visibility.PRIVATE)
+        .filter(hidden_at__isnull=True)
+        .only("id", "title", "branched_from_id"),
         to_attr="visible_branches",
     )
 

@@ -23,6 +23,7 @@ from perchoir.core.errors import InvalidInput, RateLimited
 from perchoir.core.forms import form_add_service_errors
 from perchoir.core.types import AuthenticatedRequest
 from perchoir.live.selectors import live_stream_last_event_id
+from perchoir.moderation.hiding import HiddenByModerators
 
 from . import permissions, selectors, services
 from .forms import (
@@ -148,14 +149,13 @@ def _branch_message_from_form(request: HttpRequest, form: forms.Form) -> Message
 
 
 def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpResponse:
-    conversation, standing = selectors.conversation_get_for_viewer(
-        viewer=request.user, conversation_id=conversation_id
-    )
-    if conversation.is_hidden and not permissions.can_manage_room(request.user, conversation):
-        # Hidden by the moderators: a notice saying so and why takes its place.
-        return render(
-            request, "moderation/hidden_conversation.html", {"conversation": conversation}
+    try:
+        conversation, standing = selectors.conversation_get_for_viewer(
+            viewer=request.user, conversation_id=conversation_id
         )
+    except HiddenByModerators as hidden:
+        # Hidden by the moderators: a notice saying so and why takes its place.
+        return render(request, "moderation/hidden.html", {"error": hidden})
     # Before reading the messages: an event committed meanwhile arrives twice (the page ignores
     # the copy), never not at all.
     last_event_id = live_stream_last_event_id(conversation.live_stream)
@@ -244,7 +244,8 @@ def message_history(request: HttpRequest, conversation_id: int, message_id: int)
         viewer=request.user, conversation_id=conversation_id, message_id=message_id
     )
     # A deleted message's earlier words are not shown again: the tombstone is the answer.
-    revisions = [] if message.is_deleted else selectors.message_revisions(message=message)
+    hidden = message.is_deleted or message.hidden_from(request.user)
+    revisions = [] if hidden else selectors.message_revisions(message=message)
     context = _conversation_context(request, conversation, standing)
     context.update(message=message, revisions=revisions)
     return render(request, "conversations/history.html", context)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from perchoir.core.errors import Forbidden
 
-from .models import Action, ActionKind
+from .models import LOCKED_OUT_ACTIONS, Action, ActionKind
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 # Path prefixes a restricted person may still post to.
@@ -23,7 +23,7 @@ ALLOWED_PREFIXES = (
     "/settings/language/",
     "/i18n/",
     "/moderation/statements/",
-    "/api/v1/moderation/statements/",
+    "/api/v1/moderation/statements",
 )
 
 
@@ -42,6 +42,20 @@ def sanction_message(action: Action) -> str:
         "sanction": text,
         "reason": action.reason,
     }
+
+
+class AccountSanctioned(Forbidden):
+    code = "restricted"
+
+
+def sanction_refusal(
+    *, user: object, kinds: frozenset[str] = LOCKED_OUT_ACTIONS
+) -> Forbidden | None:
+    """The error refusing `user` while a sanction among `kinds` is in force, saying why."""
+    from .services import account_sanction
+
+    sanction = account_sanction(user=user, kinds=kinds)
+    return AccountSanctioned(sanction_message(sanction)) if sanction is not None else None
 
 
 def _caller(request: HttpRequest) -> object:

@@ -157,6 +157,8 @@ class ActionKind(models.TextChoices):
 SEVERE_ACTIONS = frozenset({ActionKind.DELETE, ActionKind.BAN})
 # Acting on the person's account rather than one piece of content.
 ACCOUNT_ACTIONS = frozenset({ActionKind.RESTRICT, ActionKind.SUSPEND, ActionKind.BAN})
+# Locking the person out: no signing in, no reading through their tokens.
+LOCKED_OUT_ACTIONS = frozenset({ActionKind.SUSPEND, ActionKind.BAN})
 # Acting on a piece of content, which the target's kind must support.
 CONTENT_ACTIONS = frozenset({ActionKind.HIDE, ActionKind.DELETE})
 ROOM_ACTIONS = frozenset({ActionKind.SLOW_MODE, ActionKind.LOCK})
@@ -318,7 +320,8 @@ class LogEntry(models.Model):
 
     actor_id = models.BigIntegerField(null=True, blank=True)
     actor_handle = models.CharField(max_length=64, blank=True, default="")
-    # "moderator", "starter" (the starter of a conversation in their room), "person", "system".
+    # "moderator", "starter" (the starter of a conversation in their room), "owner" (of a
+    # collection), "person", "system".
     actor_role = models.CharField(max_length=16, default="moderator")
     verb = models.CharField(max_length=48)
     subject_id = models.BigIntegerField(null=True, blank=True)

@@ -4,7 +4,9 @@ Each write appends to the moderation log in the same transaction. Moderators nev
 themselves, and an appeal is decided by someone other than the moderator who acted.
 """
 
+from collections.abc import Iterator
 from datetime import datetime, timedelta
+from importlib import import_module
 from typing import Any
 
 from django.conf import settings
@@ -409,27 +411,54 @@ def _clean_until(kind: str, until: datetime | None) -> datetime | None:
     return until
 
 
-def account_sanction(*, user: User | Any, kinds: frozenset[str] = ACCOUNT_ACTIONS) -> Action | None:
-    """The restriction, suspension or ban in force on `user`, the most severe first."""
+def account_sanction(
+    *, user: User | Any, kinds: frozenset[str] = ACCOUNT_ACTIONS, with_statement: bool = False
+) -> Action | None:
+    """The restriction, suspension or ban in force on `user`, the most severe first (with its
+    statement of reasons fetched along, when asked)."""
     if not getattr(user, "is_authenticated", False):
         return None
     now = timezone.now()
-    in_force = list(
-        Action.objects.filter(subject_id=user.pk, kind__in=kinds, reversed_at__isnull=True).filter(
-            Q(until__isnull=True) | Q(until__gt=now)
-        )
-    )
+    actions = Action.objects.filter(
+        subject_id=user.pk, kind__in=kinds, reversed_at__isnull=True
+    ).filter(Q(until__isnull=True) | Q(until__gt=now))
+    if with_statement:
+        actions = actions.select_related("statement")
+    in_force = list(actions)
     order = [ActionKind.BAN, ActionKind.SUSPEND, ActionKind.RESTRICT]
     in_force.sort(key=lambda action: order.index(ActionKind(action.kind)))
     return in_force[0] if in_force else None
 
 
-def _end_sessions(user: User) -> None:
-    """A suspended or banned person is signed out everywhere."""
+# In a person's sessions while they may be under a restriction: the banner then looks it up
+# (perchoir.moderation.context_processors), so that nobody else pays a query for it.
+SANCTION_HINT_SESSION_KEY = "moderation_sanction_hint"
+
+
+def _sessions_of(user: User) -> Iterator[Session]:
     user_id = str(user.pk)
     for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
         if session.get_decoded().get("_auth_user_id") == user_id:
-            session.delete()
+            yield session
+
+
+def _session_store(session: Session) -> Any:
+    # Through the configured engine, so that a cached copy (cached_db) changes too.
+    return import_module(settings.SESSION_ENGINE).SessionStore(session_key=session.session_key)
+
+
+def _end_sessions(user: User) -> None:
+    """A suspended or banned person is signed out everywhere."""
+    for session in _sessions_of(user):
+        _session_store(session).delete()
+
+
+def _hint_sessions(user: User) -> None:
+    """A person restricted to reading sees the banner at once wherever they are signed in."""
+    for session in _sessions_of(user):
+        store = _session_store(session)
+        store[SANCTION_HINT_SESSION_KEY] = True
+        store.save()
 
 
 def _apply(action: Action, target: Target) -> dict[str, Any]:
@@ -453,6 +482,8 @@ def _apply(action: Action, target: Target) -> dict[str, Any]:
         return room.kind.set_lock(room.obj, True, action.until)
     if kind in (ActionKind.SUSPEND, ActionKind.BAN) and action.subject is not None:
         _end_sessions(action.subject)
+    elif kind == ActionKind.RESTRICT and action.subject is not None:
+        _hint_sessions(action.subject)
     return {}
 
 

@@ -8,16 +8,20 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from .middleware import sanction_message
-from .models import ActionKind, StatementOfReasons
-from .services import account_sanction
+from .models import LOCKED_OUT_ACTIONS, StatementOfReasons
+from .services import SANCTION_HINT_SESSION_KEY, account_sanction
 
 STATEMENT_KEY_SALT = "perchoir.moderation.statement"
-SIGN_IN_BLOCKING = frozenset({ActionKind.SUSPEND, ActionKind.BAN})
+SIGN_IN_BLOCKING = LOCKED_OUT_ACTIONS
 
 
 def sign_in_refused(request: HttpRequest, user: Any) -> HttpResponse | None:
-    sanction = account_sanction(user=user, kinds=SIGN_IN_BLOCKING)
+    sanction = account_sanction(user=user)
     if sanction is None:
+        return None
+    if sanction.kind not in SIGN_IN_BLOCKING:
+        # Restricted to reading: in, with the banner saying so on every page.
+        request.session[SANCTION_HINT_SESSION_KEY] = True
         return None
     statement = StatementOfReasons.objects.filter(action=sanction).first()
     statement_url = statement_key_url(statement) if statement is not None else ""

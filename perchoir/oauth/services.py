@@ -136,6 +136,8 @@ def oauth_authorization_revoke(*, user: User, application_id: int) -> None:
 
 def oauth_token_authenticate(*, token: str) -> tuple[User, frozenset[str]] | None:
     """The active person an application's live access token acts for, and its scopes."""
+    from perchoir.moderation.selectors import locked_out_exists
+
     found = (
         AccessToken.objects.select_related("user")
         .filter(
@@ -143,8 +145,11 @@ def oauth_token_authenticate(*, token: str) -> tuple[User, frozenset[str]] | Non
             application__isnull=False,
             user__is_active=True,
         )
+        # Suspended or banned: told why by the authentication (perchoir.api.auth).
+        .annotate(locked_out=locked_out_exists())
         .first()
     )
     if found is None or found.is_expired() or found.user is None:
         return None
+    found.user.sanction_locked_out = found.locked_out
     return found.user, scopes_parse(found.scope)

@@ -101,6 +101,13 @@ def test_report_review_hide_statement_appeal_restore(open_page: Any) -> None:
     expect(notice).to_contain_text("hidden by the moderators. Why: Name-calling breaks")
     expect(notice).not_to_contain_text("clowns")
 
+    # Another moderator reads it behind the notice, marked as hidden.
+    other = open_page(second_moderator)
+    other.goto(conversation.get_absolute_url())
+    marked = other.locator(f"#m-{message.pk}")
+    expect(marked).to_contain_text("you see it because you are a moderator")
+    expect(marked).to_contain_text("This company is run by clowns")
+
     # The author still reads it, opens the statement of reasons and appeals.
     person = open_page(author)
     person.goto(conversation.get_absolute_url())
@@ -121,7 +128,6 @@ def test_report_review_hide_statement_appeal_restore(open_page: Any) -> None:
     moderator.goto("/moderation/appeals/")
     moderator.get_by_role("link", name="@camille appeals: Hide the content").click()
     expect(moderator.locator("main")).to_contain_text("a different moderator decides")
-    other = open_page(second_moderator)
     other.goto("/moderation/appeals/")
     other.get_by_role("link", name="@camille appeals: Hide the content").click()
     other.get_by_label("Grant: undo the action").check()

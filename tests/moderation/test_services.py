@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core import mail
 from django.utils import timezone
 
@@ -262,8 +263,10 @@ def test_hide_keeps_the_text_and_undo_restores_it(member, moderator):
     assert message.is_hidden
     assert message.hidden_reason == "Insults are against rule 1."
     assert message.body == "You are all idiots"
-    assert message.text_hidden_from(member.pk)
-    assert not message.text_hidden_from(message.author_id)
+    assert message.hidden_from(member)
+    assert message.hidden_from(AnonymousUser())
+    assert not message.hidden_from(message.author)
+    assert not message.hidden_from(moderator)
     assert action.statement.after_report
     case.refresh_from_db()
     assert case.status == CaseStatus.RESOLVED
@@ -307,7 +310,8 @@ def test_deletion_hides_from_the_author_too_and_is_restorable(moderator):
     message = MessageFactory(body="Illegal stuff")
     action = _hide(moderator, message, kind=ActionKind.DELETE, confirmed=True)
     message.refresh_from_db()
-    assert message.text_hidden_from(message.author_id)
+    assert message.hidden_from(message.author)
+    assert not message.hidden_from(moderator)
     assert Message.objects.filter(pk=message.pk, body="Illegal stuff").exists()
     services.action_undo(moderator=moderator, action_id=action.pk, reason="Legal after all.")
     message.refresh_from_db()
