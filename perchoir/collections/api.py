@@ -89,6 +89,15 @@ class CollectionSummaryOut(Schema):
     follower_count: int
     created_at: datetime
     updated_at: datetime
+    hidden_reason: str = Field(
+        default="",
+        description=doc(
+            gettext_lazy(
+                "Hidden by the moderators, and why: then only its owner and the moderators "
+                "read it; for anyone else it does not exist."
+            )
+        ),
+    )
 
 
 class CollectionOut(CollectionSummaryOut):
@@ -143,6 +152,15 @@ class CollectionItemOut(Schema):
     recommendation_count: int
     created_at: datetime
     updated_at: datetime
+    hidden_reason: str = Field(
+        default="",
+        description=doc(
+            gettext_lazy(
+                "Hidden by the moderators, and why: then only its author and the moderators "
+                "read it; for anyone else it does not exist."
+            )
+        ),
+    )
 
 
 class CollectionConnectionOut(Schema):
@@ -239,6 +257,7 @@ def _summary(request: HttpRequest, collection: Collection) -> dict[str, object]:
         "follower_count": collection.follower_count,
         "created_at": collection.created_at,
         "updated_at": collection.updated_at,
+        "hidden_reason": collection.hidden_reason if collection.is_hidden else "",
     }
 
 
@@ -308,6 +327,7 @@ def _connection(request: HttpRequest, connection: Connection) -> dict[str, objec
             "recommendation_count": item.recommendation_count,
             "created_at": item.created_at,
             "updated_at": item.updated_at,
+            "hidden_reason": item.hidden_reason if item.is_hidden else "",
         },
     }
 

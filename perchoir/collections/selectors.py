@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from perchoir.accounts.models import User
 from perchoir.core.errors import InvalidInput, NotFound
+from perchoir.moderation.hiding import HiddenByModerators, hidden_where
 
 from .models import (
     Collection,
@@ -72,7 +73,18 @@ def collection_get_for_viewer(
     )
     if not can_view(viewer, collection, standing):
         raise NotFound()
+    if collection.hidden_from(viewer):
+        raise HiddenByModerators(collection, _("This collection was hidden by the moderators."))
     return collection, standing
+
+
+def _shown_collections(viewer: Viewer) -> Q:
+    """Not hidden by the moderators from the viewer (their own hidden ones stay theirs)."""
+    return hidden_where(viewer, owner_field="owner")
+
+
+def _shown_items(viewer: Viewer) -> Q:
+    return hidden_where(viewer, owner_field="author", prefix="item__")
 
 
 def _listable_q(viewer: Viewer) -> Q:
@@ -88,9 +100,9 @@ def _listable_q(viewer: Viewer) -> Q:
 
 
 def collections_listed(*, viewer: Viewer) -> QuerySet[Collection]:
-    """Public collections, most recently changed first."""
+    """Public collections, most recently changed first; never those hidden by the moderators."""
     return (
-        Collection.objects.filter(visibility=Visibility.PUBLIC)
+        Collection.objects.filter(visibility=Visibility.PUBLIC, hidden_at__isnull=True)
         .select_related("owner", "cover")
         .order_by("-updated_at", "-id")
     )
@@ -104,7 +116,8 @@ def collections_of_member(*, viewer: Viewer) -> QuerySet[Collection]:
     return (
         Collection.objects.filter(
             Q(owner_id=viewer_id)
-            | Q(pk__in=Contributor.objects.filter(user_id=viewer_id).values("collection_id"))
+            | Q(pk__in=Contributor.objects.filter(user_id=viewer_id).values("collection_id")),
+            _shown_collections(viewer),
         )
         .select_related("owner", "cover")
         .order_by("-updated_at", "-id")
@@ -117,6 +130,7 @@ def collections_of_person(*, person: User, viewer: Viewer) -> QuerySet[Collectio
     return (
         Collection.objects.filter(
             _listable_q(viewer),
+            _shown_collections(viewer),
             Q(owner=person)
             | Q(pk__in=Contributor.objects.filter(user=person).values("collection_id")),
         )
@@ -168,7 +182,8 @@ def collection_items_page(
     viewer_id = _viewer_id(viewer)
     published = Q(item__published_at__isnull=False)
     connections = connections.filter(
-        published | Q(item__author_id=viewer_id) if viewer_id is not None else published
+        published | Q(item__author_id=viewer_id) if viewer_id is not None else published,
+        _shown_items(viewer),
     )
     if sort == Sort.MANUAL:
         connections = connections.order_by("position", "id")
@@ -230,6 +245,8 @@ def connection_get_for_viewer(
     )
     if connection is None or not can_see_item(viewer, connection.item):
         raise NotFound()
+    if connection.item.hidden_from(viewer):
+        raise HiddenByModerators(connection.item, _("This item was hidden by the moderators."))
     if connection.status != ConnectionStatus.APPROVED:
         viewer_id = _viewer_id(viewer)
         if viewer_id is None or viewer_id not in (collection.owner_id, connection.added_by_id):
@@ -243,6 +260,7 @@ def collections_holding(*, item: Item, viewer: Viewer) -> list[Collection]:
     return list(
         Collection.objects.filter(
             _listable_q(viewer),
+            _shown_collections(viewer),
             connections__item=item,
             connections__status=ConnectionStatus.APPROVED,
         )
@@ -266,13 +284,19 @@ def collections_to_connect(*, viewer: Viewer, item: Item) -> list[Collection]:
 def pending_connections(*, collection: Collection) -> list[Connection]:
     return list(
         connections_with_relations(
-            Connection.objects.filter(collection=collection, status=ConnectionStatus.PENDING)
+            Connection.objects.filter(
+                collection=collection,
+                status=ConnectionStatus.PENDING,
+                item__hidden_at__isnull=True,
+            )
         ).order_by("created_at", "id")
     )
 
 
 def pending_connections_count(*, collection: Collection) -> int:
-    return Connection.objects.filter(collection=collection, status=ConnectionStatus.PENDING).count()
+    return Connection.objects.filter(
+        collection=collection, status=ConnectionStatus.PENDING, item__hidden_at__isnull=True
+    ).count()
 
 
 def contributors_of(*, collection: Collection) -> list[Contributor]:
@@ -314,13 +338,15 @@ def invitations_pending_for(*, user: User) -> list[ContributorInvitation]:
 
 
 def feed_connections(*, collection: Collection, size: int = 50) -> list[Connection]:
-    """The latest published items of a collection, newest first."""
+    """The latest published items of a collection, newest first (none hidden by the
+    moderators: a feed reader is anybody)."""
     return list(
         connections_with_relations(
             Connection.objects.filter(
                 collection=collection,
                 status=ConnectionStatus.APPROVED,
                 item__published_at__isnull=False,
+                item__hidden_at__isnull=True,
             )
         ).order_by("-id")[:size]
     )

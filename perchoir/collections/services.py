@@ -28,6 +28,11 @@ from perchoir.core.errors import (
 )
 from perchoir.core.markdown import render_markdown
 from perchoir.core.ratelimit import ratelimit_hit
+from perchoir.discovery.services import (
+    search_documents_remove,
+    search_index_collection,
+    search_index_item,
+)
 from perchoir.invitations.models import PendingInvitation, PendingInvitationTargetKind
 from perchoir.invitations.services import InvitationTarget, pending_invitation_create
 from perchoir.links.addresses import url_normalise
@@ -35,6 +40,7 @@ from perchoir.links.models import LinkPreview
 from perchoir.links.services import link_preview_request
 from perchoir.media.models import Image
 from perchoir.media.services import image_delete, image_upload
+from perchoir.moderation.log import log_append
 from perchoir.notifications.models import NotificationKind
 from perchoir.notifications.services import notification_send
 
@@ -170,7 +176,7 @@ def collection_create(
         period=COLLECTION_CREATE_PERIOD,
     )
     cover = _upload(cover_file, owner, field_name="cover") if cover_file is not None else None
-    return Collection.objects.create(
+    collection = Collection.objects.create(
         owner=owner,
         title=title,
         description=description,
@@ -180,6 +186,8 @@ def collection_create(
         cover=cover,
         client_token=client_token[:64],
     )
+    search_index_collection(collection)
+    return collection
 
 
 def _collection_for_manager(actor: User, collection_id: int) -> Collection:
@@ -220,6 +228,7 @@ def collection_update(
     elif remove_cover:
         collection.cover = None
     collection.save()
+    search_index_collection(collection)
     return collection
 
 
@@ -230,9 +239,15 @@ def collection_delete(*, actor: User, collection_id: int) -> None:
     collection = _collection_for_manager(actor, collection_id)
     item_ids = list(collection.connections.values_list("item_id", flat=True))
     collection.delete()
-    Item.objects.filter(pk__in=item_ids, author=actor).annotate(held=Count("connections")).filter(
-        held=0
-    ).delete()
+    orphans = list(
+        Item.objects.filter(pk__in=item_ids, author=actor)
+        .annotate(held=Count("connections"))
+        .filter(held=0)
+        .values_list("pk", flat=True)
+    )
+    Item.objects.filter(pk__in=orphans).delete()
+    search_documents_remove(kind="collection", object_ids=[collection_id])
+    search_documents_remove(kind="item", object_ids=orphans)
 
 
 @transaction.atomic
@@ -242,7 +257,9 @@ def items_of_author_remove(*, author: User) -> int:
     collection_ids = set(
         Connection.objects.filter(item__author=author).values_list("collection_id", flat=True)
     )
-    removed, _rows = Item.objects.filter(author=author).delete()
+    item_ids = list(Item.objects.filter(author=author).values_list("pk", flat=True))
+    removed, _rows = Item.objects.filter(pk__in=item_ids).delete()
+    search_documents_remove(kind="item", object_ids=item_ids)
     for collection in Collection.objects.filter(pk__in=collection_ids):
         _recount(collection)
     return removed
@@ -273,13 +290,38 @@ def participation_end(*, user: User) -> None:
     _items_changed(Connection.objects.filter(item_id__in=recommended).values("collection_id"))
 
 
+def _log_power(
+    collection: Collection,
+    actor: User,
+    verb: str,
+    *,
+    subject: User | None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    """The owner's (or a moderator's) acts on others in a collection go to the one moderation
+    log, as a conversation starter's do in their room (D6, issue 6 item 8)."""
+    log_append(
+        actor=actor,
+        actor_role="owner" if actor.pk == collection.owner_id else "moderator",
+        verb=verb,
+        subject=subject,
+        target_kind="collection",
+        target_id=collection.pk,
+        before=before,
+        after=after,
+    )
+
+
 def _recount(collection: Collection) -> None:
-    """The collection's item count, from its published, approved items (one UPDATE)."""
+    """The collection's item count, from its published, approved items that the moderators
+    did not hide (one UPDATE)."""
     count = (
         Connection.objects.filter(
             collection=OuterRef("pk"),
             status=ConnectionStatus.APPROVED,
             item__published_at__isnull=False,
+            item__hidden_at__isnull=True,
         )
         .order_by()
         .values("collection")
@@ -296,6 +338,18 @@ def _recount(collection: Collection) -> None:
 def _items_changed(collection_ids: "QuerySet[Any] | list[int]") -> None:
     """What the items' grid of these collections shows has changed: one UPDATE."""
     Collection.objects.filter(pk__in=collection_ids).update(items_version=F("items_version") + 1)
+
+
+def item_hidden_changed(*, item: Item) -> None:
+    """The moderators hid or restored an item: every collection holding it counts it anew and
+    renders its grid again (perchoir.collections.moderation)."""
+    for collection in Collection.objects.filter(connections__item=item).distinct():
+        _recount(collection)
+
+
+def collection_hidden_changed(*, collection: Collection) -> None:
+    """The moderators hid or restored a collection: its rendered pages are stale."""
+    _items_changed([collection.pk])
 
 
 # --- Items --------------------------------------------------------------------------------------
@@ -567,6 +621,7 @@ def item_add(
             item.save()
     except IntegrityError:
         raise Conflict(_("This was already sent; reload the page.")) from None
+    search_index_item(item)
     return _connect(collection=collection, item=item, actor=actor, status=status)
 
 
@@ -599,6 +654,7 @@ def item_update(
             raise InvalidInput.for_field("publish", _("Only articles can be kept as drafts."))
         item.published_at = None
     item.save()
+    search_index_item(item)
     if was_draft != item.is_draft:
         for held in Collection.objects.filter(connections__item=item):
             _recount(held)
@@ -637,9 +693,18 @@ def connection_remove(*, actor: User, collection_id: int, item_id: int) -> None:
     if not permissions.can_remove(actor, collection, standing, connection):
         raise Forbidden(_("Only the owner removes items that others added."))
     item = connection.item
+    if connection.added_by_id != actor.pk:
+        _log_power(
+            collection,
+            actor,
+            "collection.remove_item",
+            subject=connection.added_by,
+            before={"item": item.pk, "title": item.display_title, "author": item.author.handle},
+        )
     connection.delete()
     if item.author_id == actor.pk and not Connection.objects.filter(item=item).exists():
         image = item.image
+        search_documents_remove(kind="item", object_ids=[item.pk])
         item.delete()
         if image is not None:
             image_delete(image=image)  # its files go once this is committed
@@ -1061,12 +1126,24 @@ def contributor_remove(*, actor: User, collection_id: int, handle: str) -> None:
     is_self = handle.lower() == actor.handle.lower()
     if not (is_self or permissions.can_manage(actor, collection)):
         raise Forbidden(_("Only the owner removes contributors."))
-    deleted, _rows = Contributor.objects.filter(
-        collection=collection, user__handle__iexact=handle
-    ).delete()
-    if not deleted:
+    contributor = (
+        Contributor.objects.select_related("user")
+        .filter(collection=collection, user__handle__iexact=handle)
+        .first()
+    )
+    if contributor is None:
         raise NotFound(
             _("@%(handle)s does not contribute to this collection.") % {"handle": handle}
+        )
+    contributor.delete()
+    if not is_self:
+        _log_power(
+            collection,
+            actor,
+            "collection.remove_contributor",
+            subject=contributor.user,
+            before={"contributor": True},
+            after={"contributor": False},
         )
 
 

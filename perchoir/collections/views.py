@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from perchoir.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from perchoir.core.forms import form_add_service_errors
 from perchoir.core.types import AuthenticatedRequest
+from perchoir.moderation.hiding import HiddenByModerators
 
 from . import permissions, selectors, services
 from .forms import (
@@ -209,9 +210,13 @@ def _items_fragment(
 
 
 def collection_detail(request: HttpRequest, collection_id: int) -> HttpResponse:
-    collection, standing = selectors.collection_get_for_viewer(
-        viewer=request.user, collection_id=collection_id
-    )
+    try:
+        collection, standing = selectors.collection_get_for_viewer(
+            viewer=request.user, collection_id=collection_id
+        )
+    except HiddenByModerators as hidden:
+        # Hidden by the moderators: a notice saying so and why takes its place.
+        return render(request, "moderation/hidden.html", {"error": hidden})
     context = _context(request, collection, standing)
     layout = "list" if request.GET.get("view") == "list" else "grid"
     reorder = context["can_manage"] and request.GET.get("sort", Sort.MANUAL) == Sort.MANUAL
@@ -237,9 +242,12 @@ def collection_detail(request: HttpRequest, collection_id: int) -> HttpResponse:
 
 
 def item_detail(request: HttpRequest, collection_id: int, item_id: int) -> HttpResponse:
-    collection, standing, connection = selectors.connection_get_for_viewer(
-        viewer=request.user, collection_id=collection_id, item_id=item_id
-    )
+    try:
+        collection, standing, connection = selectors.connection_get_for_viewer(
+            viewer=request.user, collection_id=collection_id, item_id=item_id
+        )
+    except HiddenByModerators as hidden:
+        return render(request, "moderation/hidden.html", {"error": hidden})
     item = connection.item
     context = _context(request, collection, standing)
     context.update(

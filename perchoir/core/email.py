@@ -9,7 +9,7 @@ The context must be JSON-serialisable (strings, numbers, lists, dicts): tasks cr
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -18,13 +18,22 @@ from django_tasks import task
 from .selectors import site_settings_get
 
 
-def email_send(*, to: list[str], template: str, context: dict[str, Any], language: str) -> None:
-    """Send `template` to `to` in `language`, in the background, once the transaction commits."""
+def email_send(
+    *,
+    to: list[str],
+    template: str,
+    context: dict[str, Any],
+    language: str,
+    headers: dict[str, str] | None = None,
+) -> None:
+    """Send `template` to `to` in `language`, in the background, once the transaction commits;
+    `headers` are added to the message (List-Unsubscribe, for instance)."""
     recipients = list(to)
     data = dict(context)
+    extra = dict(headers or {})
     transaction.on_commit(
         lambda: email_send_task.enqueue(
-            to=recipients, template=template, context=data, language=language
+            to=recipients, template=template, context=data, language=language, headers=extra
         )
     )
 
@@ -46,7 +55,12 @@ def email_render(*, template: str, context: dict[str, Any], language: str) -> tu
 
 @task()
 def email_send_task(
-    *, to: list[str], template: str, context: dict[str, Any], language: str
+    *,
+    to: list[str],
+    template: str,
+    context: dict[str, Any],
+    language: str,
+    headers: dict[str, str] | None = None,
 ) -> None:
     subject, body = email_render(template=template, context=context, language=language)
-    send_mail(subject, body, None, to, fail_silently=False)
+    EmailMessage(subject, body, None, to, headers=headers or None).send(fail_silently=False)

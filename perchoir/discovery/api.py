@@ -17,6 +17,7 @@ from perchoir.core.types import AuthenticatedRequest
 
 from . import explore as explore_selectors
 from . import selectors, services
+from .collection_kinds import item_title
 from .forms import QUERY_MAX_LENGTH
 from .home import home_feed
 from .models import DigestFrequency
@@ -34,7 +35,9 @@ class DiscoveryPersonOut(Schema):
 
 
 class SearchHitOut(Schema):
-    kind: str = Field(description=doc(gettext_lazy("conversation, message, or another kind.")))
+    kind: str = Field(
+        description=doc(gettext_lazy("conversation, message, collection, item, or another kind."))
+    )
     title: str
     url: str
     context: str = Field(
@@ -62,6 +65,7 @@ class SearchIn(Schema):
     q: str = Field("", max_length=QUERY_MAX_LENGTH)
     kind: str = ""
     person: str = Field("", max_length=64)
+    collection: int | None = Field(None, ge=1, le=2**63 - 1)
     since: date | None = None
     until: date | None = None
     page: int = Field(1, ge=1, le=10_000)
@@ -88,13 +92,15 @@ def _link(request: HttpRequest, params: SearchIn, page: int) -> str:
     response={200: SearchOut, 400: ErrorOut},
     auth=OPTIONAL,
     openapi_extra=OPTIONAL_SECURITY,
-    summary=doc(gettext_lazy("Search conversations, messages and people")),
+    summary=doc(gettext_lazy("Search conversations, messages, collections, items and people")),
     description=doc(
         gettext_lazy(
-            "Only what you may see: public conversations and those you take part in; never "
-            "hidden or deleted messages, nor suspended people. Any text is accepted: operators "
-            "and punctuation are ignored, only the first 32 words count. `kind` is one of "
-            "conversation, message, person; `person` a handle; `since` and `until` dates."
+            "Only what you may see: public conversations and collections and those you take "
+            "part in; never hidden or deleted content, nor suspended people. Any text is "
+            "accepted: operators and punctuation are ignored, only the first 32 words count. "
+            "`kind` is one of conversation, message, collection, item, person; `person` a "
+            "handle; `collection` the id of a collection to search the items of; `since` and "
+            "`until` dates."
         )
     ),
 )
@@ -107,6 +113,7 @@ def search(request: HttpRequest, params: Query[SearchIn]) -> object:
             person=params.person,
             since=params.since,
             until=params.until,
+            collection=params.collection,
         ),
         page=params.page,
     )
@@ -156,8 +163,29 @@ class SuggestionOut(DiscoveryPersonOut):
     followers: int
 
 
+class NotableCollectionOut(Schema):
+    id: int
+    title: str
+    url: str
+    owner: DiscoveryPersonOut
+    item_count: int
+    follower_count: int
+
+
+class NewItemOut(Schema):
+    id: int
+    kind: str
+    title: str
+    url: str = Field(description=doc(gettext_lazy("The item in the collection it was added to.")))
+    collection_title: str
+    author: DiscoveryPersonOut
+    added_at: datetime
+
+
 class ExploreOut(Schema):
     conversations: list[LivelyConversationOut]
+    collections: list[NotableCollectionOut]
+    items: list[NewItemOut]
     people: list[SuggestionOut]
     page: int
     pages: int
@@ -172,7 +200,9 @@ class ExploreIn(Schema):
     response={200: ExploreOut, 400: ErrorOut},
     auth=OPTIONAL,
     openapi_extra=OPTIONAL_SECURITY,
-    summary=doc(gettext_lazy("Lively public conversations and people to follow")),
+    summary=doc(
+        gettext_lazy("Lively public conversations, notable collections, new items, people")
+    ),
 )
 def explore(request: HttpRequest, params: Query[ExploreIn]) -> object:
     page = Paginator(
@@ -191,6 +221,29 @@ def explore(request: HttpRequest, params: Query[ExploreIn]) -> object:
                 "last_activity_at": c.last_activity_at,
             }
             for c in page.object_list
+        ],
+        "collections": [
+            {
+                "id": c.pk,
+                "title": c.title,
+                "url": request.build_absolute_uri(c.get_absolute_url()),
+                "owner": _person(request, c.owner),
+                "item_count": c.item_count,
+                "follower_count": c.follower_count,
+            }
+            for c in explore_selectors.collections_notable(viewer=request.user)
+        ],
+        "items": [
+            {
+                "id": connection.item_id,
+                "kind": connection.item.kind,
+                "title": item_title(connection.item),
+                "url": request.build_absolute_uri(connection.get_absolute_url()),
+                "collection_title": connection.collection.title,
+                "author": _person(request, connection.item.author),
+                "added_at": connection.created_at,
+            }
+            for connection in explore_selectors.items_new(viewer=request.user)
         ],
         "people": [
             {**_person(request, s.person), "followers": s.followers}

@@ -7,11 +7,14 @@ class DiscoveryConfig(AppConfig):
     verbose_name = _("Discovery")
 
     def ready(self) -> None:
-        from .home import register_conversation_sources
+        from .collection_kinds import register_collection_kinds
+        from .home import register_collection_sources, register_conversation_sources
         from .kinds import register_conversation_kinds
 
         register_conversation_kinds()
+        register_collection_kinds()
         register_conversation_sources()
+        register_collection_sources()
 
         from perchoir.privacy.registry import register
 

@@ -1,4 +1,5 @@
-"""Explore (F5): lively public conversations and people to follow, for anyone."""
+"""Explore (F5): lively public conversations, notable public collections and their new items,
+and people to follow, for anyone."""
 
 from dataclasses import dataclass
 from typing import Any
@@ -7,13 +8,17 @@ from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquer
 from django.db.models.functions import Coalesce
 
 from perchoir.accounts.models import User
+from perchoir.collections.models import Collection, Connection, ConnectionStatus
+from perchoir.collections.selectors import collections_listed
 from perchoir.conversations.models import Conversation, Highlight, Participant, Visibility
 from perchoir.conversations.permissions import is_member
 from perchoir.follows.models import Follow
 
-from .visibility import people_findable
+from .visibility import people_findable_by
 
 PEOPLE_TO_FOLLOW = 8
+NOTABLE_COLLECTIONS = 6
+NEW_ITEMS = 8
 
 
 def _count(queryset: QuerySet[Any], column: str) -> Coalesce:
@@ -26,7 +31,7 @@ def conversations_lively(*, viewer: Any) -> QuerySet[Conversation]:
     part and how many passages readers highlighted."""
     return (
         Conversation.objects.filter(visibility=Visibility.PUBLIC, hidden_at__isnull=True)
-        .filter(starter__in=people_findable())
+        .filter(starter__in=people_findable_by(viewer))
         .select_related("starter__avatar")
         .annotate(
             participants_count=_count(
@@ -54,7 +59,7 @@ class Suggestion:
 
 def people_to_follow(*, viewer: Any, limit: int = PEOPLE_TO_FOLLOW) -> list[Suggestion]:
     """Findable people the viewer does not follow yet, the most followed first."""
-    people = people_findable()
+    people = people_findable_by(viewer)
     if is_member(viewer):
         people = people.exclude(pk=viewer.pk).exclude(
             pk__in=Follow.objects.filter(follower_id=viewer.pk).values("followed_id")
@@ -69,3 +74,39 @@ def people_to_follow(*, viewer: Any, limit: int = PEOPLE_TO_FOLLOW) -> list[Sugg
         .order_by("-followers", "-date_joined", "-id")[:limit]
     )
     return [Suggestion(person=person, followers=person.followers) for person in rows]
+
+
+def _public_collections(viewer: Any) -> QuerySet[Collection]:
+    """The collections app's public list (never hidden by moderators), by owners the viewer may
+    find: what explore may show."""
+    return collections_listed(viewer=viewer).filter(owner__in=people_findable_by(viewer))
+
+
+def collections_notable(*, viewer: Any, limit: int = NOTABLE_COLLECTIONS) -> list[Collection]:
+    """Public collections with items, the most followed first, then the most recently changed."""
+    return list(
+        _public_collections(viewer)
+        .filter(item_count__gt=0)
+        .order_by("-follower_count", "-updated_at", "-id")[:limit]
+    )
+
+
+def items_new(*, viewer: Any, limit: int = NEW_ITEMS) -> list[Connection]:
+    """The latest published items of public collections, each once (an item may sit in
+    several), with the collection it was added to."""
+    connections = (
+        Connection.objects.filter(
+            collection__in=_public_collections(viewer).values("pk"),
+            status=ConnectionStatus.APPROVED,
+            item__published_at__isnull=False,
+            item__hidden_at__isnull=True,
+            item__author__in=people_findable_by(viewer),
+        )
+        .select_related("collection", "item__author", "item__image")
+        .order_by("-created_at", "-id")
+    )
+    seen: dict[int, Connection] = {}
+    # A few more rows than needed, for the items connected to more than one collection.
+    for connection in connections[: limit * 3]:
+        seen.setdefault(connection.item_id, connection)
+    return list(seen.values())[:limit]

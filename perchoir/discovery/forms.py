@@ -31,6 +31,10 @@ class SearchForm(forms.Form):
     until = forms.DateField(
         label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+    # Set from a collection's page (its id); shown as the collection's title with a way out.
+    collection = forms.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         data = args[0] if args else kwargs.get("data")
@@ -54,6 +58,7 @@ class SearchForm(forms.Form):
             person=data.get("person") or "",
             since=data.get("since"),
             until=data.get("until"),
+            collection=data.get("collection"),
         )
 
 

@@ -1,16 +1,24 @@
-"""Home (F5): what happened among the people and conversations a member follows and takes part
-in, newest first, one entry per busy conversation. Other apps add sources through
-`registry.home_source_register` (collections: new items in followed collections...)."""
+"""Home (F5): what happened among the people, collections and conversations a member follows and
+takes part in, newest first, one entry per busy conversation or collection. Each kind of event
+is a source registered with `registry.home_source_register`."""
 
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from perchoir.accounts.models import User
+from perchoir.collections.models import (
+    Collection,
+    CollectionFollow,
+    Connection,
+    ConnectionStatus,
+    Contributor,
+)
+from perchoir.collections.models import Visibility as CollectionVisibility
 from perchoir.conversations.models import (
     Conversation,
     Invitation,
@@ -19,10 +27,16 @@ from perchoir.conversations.models import (
     RequestStatus,
 )
 from perchoir.follows.models import Follow
+from perchoir.follows.selectors import unblocked
 
 from .models import HomeVisit
 from .registry import HomeContext, HomeSource, home_source_register, home_sources
-from .visibility import conversations_findable, people_findable, sanctioned_ids
+from .visibility import (
+    collections_findable,
+    conversations_findable,
+    people_findable_by,
+    sanctioned_ids,
+)
 
 PAGE_SIZE = 20
 
@@ -49,9 +63,13 @@ class FeedPage:
 
 def _invitations(context: HomeContext) -> list[FeedEvent]:
     viewer, before, limit = context.viewer, context.before, context.limit
-    invitations = Invitation.objects.filter(
-        invitee=viewer, status=RequestStatus.PENDING, conversation__hidden_at__isnull=True
-    ).select_related("conversation", "inviter__avatar")
+    invitations = (
+        Invitation.objects.filter(
+            invitee=viewer, status=RequestStatus.PENDING, conversation__hidden_at__isnull=True
+        )
+        .filter(unblocked(viewer, "inviter_id"))
+        .select_related("conversation", "inviter__avatar")
+    )
     if before is not None:
         invitations = invitations.filter(created_at__lt=before)
     return [
@@ -87,6 +105,7 @@ def _conversation_activity(context: HomeContext) -> list[FeedEvent]:
         )
         .exclude(author=viewer)
         .exclude(author_id__in=sanctioned_ids())
+        .filter(unblocked(viewer, "author_id"))
     )
     if since is not None:
         others = others.filter(created_at__gt=since)
@@ -120,7 +139,7 @@ def _followed_conversations(context: HomeContext) -> list[FeedEvent]:
         .filter(
             starter__in=Follow.objects.filter(follower=viewer).values("followed_id"),
         )
-        .filter(starter__in=people_findable())
+        .filter(starter__in=people_findable_by(viewer))
         .exclude(participants__user=viewer)
         .select_related("starter__avatar")
     )
@@ -137,6 +156,92 @@ def _followed_conversations(context: HomeContext) -> list[FeedEvent]:
         )
         for conversation in conversations.order_by("-created_at", "-id")[:limit]
     ]
+
+
+def _followed_collections(viewer: Any) -> QuerySet[Collection]:
+    """Collections the viewer follows and may still see (a followed unlisted collection too:
+    they have its address), not hidden, by findable owners."""
+    return Collection.objects.filter(
+        Q(visibility__in=[CollectionVisibility.PUBLIC, CollectionVisibility.UNLISTED])
+        | Q(owner_id=viewer.pk)
+        | Q(pk__in=Contributor.objects.filter(user_id=viewer.pk).values("collection_id")),
+        pk__in=CollectionFollow.objects.filter(user_id=viewer.pk).values("collection_id"),
+        hidden_at__isnull=True,
+        owner__in=people_findable_by(viewer),
+    )
+
+
+def _collection_items(context: HomeContext) -> list[FeedEvent]:
+    """One entry per followed collection that others added items to, however many."""
+    viewer, before, limit = context.viewer, context.before, context.limit
+    added = Connection.objects.filter(
+        collection__in=_followed_collections(viewer).values("pk"),
+        status=ConnectionStatus.APPROVED,
+        item__published_at__isnull=False,
+        item__hidden_at__isnull=True,
+        item__author__in=people_findable_by(viewer),
+    ).exclude(item__author_id=viewer.pk)
+    if before is not None:
+        added = added.filter(created_at__lt=before)
+    latest = dict(
+        added.order_by()
+        .values("collection_id")
+        .annotate(latest=Max("created_at"))
+        .order_by("-latest", "-collection_id")
+        .values_list("collection_id", "latest")[:limit]
+    )
+    if not latest:
+        return []
+    since = added.filter(collection_id__in=list(latest))
+    if context.seen_at is not None:
+        since = since.filter(created_at__gt=context.seen_at)
+    new_counts = dict(
+        since.order_by()
+        .values("collection_id")
+        .annotate(n=Count("id"))
+        .values_list("collection_id", "n")
+    )
+    collections = Collection.objects.in_bulk(list(latest))
+    return [
+        FeedEvent(
+            kind="collection_items",
+            at=at,
+            title=collections[collection_id].title,
+            url=collections[collection_id].get_absolute_url(),
+            summary=_("new items"),
+            count=new_counts.get(collection_id, 0),
+        )
+        for collection_id, at in latest.items()
+        if collection_id in collections
+    ]
+
+
+def _followed_peoples_collections(context: HomeContext) -> list[FeedEvent]:
+    """Collections created by people the viewer follows."""
+    viewer, before, limit = context.viewer, context.before, context.limit
+    collections = (
+        collections_findable(viewer)
+        .filter(owner__in=Follow.objects.filter(follower=viewer).values("followed_id"))
+        .select_related("owner__avatar")
+    )
+    if before is not None:
+        collections = collections.filter(created_at__lt=before)
+    return [
+        FeedEvent(
+            kind="followed_collection",
+            at=collection.created_at,
+            title=collection.title,
+            url=collection.get_absolute_url(),
+            summary=_("created a collection"),
+            actor=collection.owner,
+        )
+        for collection in collections.order_by("-created_at", "-id")[:limit]
+    ]
+
+
+def register_collection_sources() -> None:
+    home_source_register(HomeSource("collection_items", _collection_items))
+    home_source_register(HomeSource("followed_collections", _followed_peoples_collections))
 
 
 def register_conversation_sources() -> None:

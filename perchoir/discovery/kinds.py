@@ -20,7 +20,7 @@ def _message_ids(viewer: Any) -> QuerySet[Any]:
     return messages_findable(viewer).values("pk")
 
 
-def _load_conversations(ids: Iterable[int]) -> dict[int, Found]:
+def _load_conversations(ids: Iterable[int], viewer: Any) -> dict[int, Found]:
     return {
         c.pk: Found(
             title=c.title, url=c.get_absolute_url(), author=c.starter, created_at=c.created_at
@@ -29,7 +29,7 @@ def _load_conversations(ids: Iterable[int]) -> dict[int, Found]:
     }
 
 
-def _load_messages(ids: Iterable[int]) -> dict[int, Found]:
+def _load_messages(ids: Iterable[int], viewer: Any) -> dict[int, Found]:
     return {
         m.pk: Found(
             title=m.conversation.title,

@@ -1,8 +1,8 @@
 """What can be searched and what appears on home: apps register their kinds here.
 
-The collections app, for instance, registers "collection" and "item" search kinds from its
-AppConfig.ready and writes their documents with `services.search_document_put`; nothing in
-discovery changes.
+Conversations and messages (`kinds.py`) and collections and items (`collection_kinds.py`)
+are registered from discovery's AppConfig.ready; their apps' services keep the documents in step
+through `services.search_document_put` and `search_documents_remove`.
 """
 
 from collections.abc import Callable, Iterable
@@ -32,8 +32,12 @@ class SearchKind:
     plural: str | Promise  # for the kind filter
     # The ids of this kind's objects the viewer may see (a queryset of ids, used as a subquery).
     visible_ids: Callable[[Any], QuerySet[Any]]
-    # Fetch what to show for these ids, in a fixed number of queries.
-    load: Callable[[Iterable[int]], dict[int, Found]]
+    # Fetch what to show these ids to the viewer (an item links into a collection they may
+    # see, for example), in a fixed number of queries.
+    load: Callable[[Iterable[int], Any], dict[int, Found]]
+    # The ids of this kind's objects inside a collection (the search's collection filter);
+    # None for kinds that are not in collections, which that filter then leaves out.
+    within_collection: Callable[[int], QuerySet[Any]] | None = None
 
 
 _kinds: dict[str, SearchKind] = {}

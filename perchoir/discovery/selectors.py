@@ -14,13 +14,15 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from perchoir.accounts.models import User
-from perchoir.core.errors import InvalidInput
+from perchoir.collections.models import Collection
+from perchoir.collections.selectors import collection_get_for_viewer
+from perchoir.core.errors import InvalidInput, NotFound
 
 from .backends import search_backend
 from .models import DigestFrequency, DigestSubscription, SearchDocument
 from .registry import Found, search_kinds
 from .text import query_terms, snippet
-from .visibility import people_findable
+from .visibility import people_findable, people_findable_by
 
 PAGE_SIZE = 20
 PEOPLE_PREVIEW = 5
@@ -34,6 +36,7 @@ class SearchQuery:
     person: str = ""  # a handle: only what they wrote or started
     since: date | None = None
     until: date | None = None
+    collection: int | None = None  # only items of this collection
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,7 @@ class SearchResults:
     hits: list[SearchHit] = field(default_factory=list)
     people: list[User] = field(default_factory=list)
     people_page: Page[Any] | None = None
+    collection: Collection | None = None  # the collection filter, as the searcher sees it
 
     @property
     def is_empty(self) -> bool:
@@ -80,10 +84,23 @@ def _check(query: SearchQuery) -> None:
         raise InvalidInput.for_field("until", _("The end of the period comes before its start."))
 
 
-def _people(terms: list[str]) -> QuerySet[User]:
+def _collection(viewer: Any, collection_id: int) -> Collection:
+    """The collection to search in; one the viewer may not see is no different from none."""
+    try:
+        collection, _standing = collection_get_for_viewer(
+            viewer=viewer, collection_id=collection_id
+        )
+    except NotFound:
+        raise InvalidInput.for_field(
+            "collection", _("This collection does not exist or is not yours to see.")
+        ) from None
+    return collection
+
+
+def _people(viewer: Any, terms: list[str]) -> QuerySet[User]:
     words = [Q(handle__icontains=term) | Q(display_name__icontains=term) for term in terms]
     return (
-        people_findable()
+        people_findable_by(viewer)
         .filter(reduce(operator.and_, words))
         .select_related("avatar")
         .order_by("handle")
@@ -94,12 +111,25 @@ def _documents(viewer: Any, query: SearchQuery, terms: list[str]) -> QuerySet[Se
     kinds = search_kinds()
     if query.kind:
         kinds = {query.kind: kinds[query.kind]}
+    within = query.collection
+    if within is not None:
+        kinds = {name: kind for name, kind in kinds.items() if kind.within_collection}
+        if not kinds:
+            return SearchDocument.objects.none()
     visible = reduce(
         operator.or_,
-        (Q(kind=name, object_id__in=kind.visible_ids(viewer)) for name, kind in kinds.items()),
+        (
+            Q(kind=name, object_id__in=kind.visible_ids(viewer))
+            & (
+                Q(object_id__in=kind.within_collection(within))
+                if within is not None and kind.within_collection
+                else Q()
+            )
+            for name, kind in kinds.items()
+        ),
     )
     documents = SearchDocument.objects.filter(visible).filter(
-        author_id__in=people_findable().values("pk")
+        author_id__in=people_findable_by(viewer).values("pk")
     )
     if query.person:
         documents = documents.filter(author=_person(query.person))
@@ -125,26 +155,28 @@ def search(
     _check(query)
     terms = query_terms(query.text)
     results = SearchResults(query=query, terms=terms)
+    if query.collection is not None:
+        results.collection = _collection(viewer, query.collection)
     if not terms:
         return results
     if query.kind == PERSON:
-        if query.person or query.since or query.until:
+        if query.person or query.since or query.until or query.collection is not None:
             return results
-        results.people_page = Paginator(_people(terms), size).get_page(page)
+        results.people_page = Paginator(_people(viewer, terms), size).get_page(page)
         results.people = list(results.people_page.object_list)
         return results
     if (
         not query.kind
-        and not (query.person or query.since or query.until)
+        and not (query.person or query.since or query.until or query.collection is not None)
         and str(page or 1) == "1"
     ):
-        results.people = list(_people(terms)[:PEOPLE_PREVIEW])
+        results.people = list(_people(viewer, terms)[:PEOPLE_PREVIEW])
     results.page = Paginator(_documents(viewer, query, terms), size).get_page(page)
     documents = list(results.page.object_list)
     kinds = search_kinds()
     found: dict[tuple[str, int], Found] = {}
     for name in {d.kind for d in documents}:
-        loaded = kinds[name].load(d.object_id for d in documents if d.kind == name)
+        loaded = kinds[name].load((d.object_id for d in documents if d.kind == name), viewer)
         found.update({(name, object_id): item for object_id, item in loaded.items()})
     for document in documents:
         item = found.get((document.kind, document.object_id))

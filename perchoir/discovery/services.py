@@ -1,6 +1,7 @@
 """Writes of the search index. Called by the services that write what is searched, inside their
 transaction: the document commits or rolls back with the message (docs/decisions/0010)."""
 
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from allauth.account.models import EmailAddress
@@ -12,6 +13,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from perchoir.accounts.models import User
+from perchoir.collections.models import Collection, Item
 from perchoir.conversations.models import Conversation, Message
 from perchoir.core.email import email_send
 from perchoir.core.errors import InvalidInput
@@ -19,6 +21,9 @@ from perchoir.core.errors import InvalidInput
 from .backends import search_backend
 from .models import DigestFrequency, DigestSubscription, HomeVisit, SearchDocument
 from .text import detect_language, plain_text
+
+# What `search_index_rebuild` indexes afresh: every kind discovery registers.
+SEARCHED_KINDS = ("conversation", "message", "collection", "item")
 
 
 def search_document_put(
@@ -51,10 +56,16 @@ def search_document_put(
 
 
 def search_document_remove(*, kind: str, object_id: int) -> None:
-    document = SearchDocument.objects.filter(kind=kind, object_id=object_id).first()
-    if document is not None:
-        search_backend().delete(document.pk)
-        document.delete()
+    search_documents_remove(kind=kind, object_ids=[object_id])
+
+
+def search_documents_remove(*, kind: str, object_ids: list[int]) -> None:
+    """Forget these things (deleted): a few statements however many."""
+    documents = SearchDocument.objects.filter(kind=kind, object_id__in=object_ids)
+    document_ids = list(documents.values_list("pk", flat=True))
+    if document_ids:
+        search_backend().delete_many(document_ids)
+        SearchDocument.objects.filter(pk__in=document_ids).delete()
 
 
 def search_index_message(message: Message) -> None:
@@ -79,6 +90,48 @@ def search_index_conversation(conversation: Conversation) -> None:
     )
 
 
+def _collection_text(collection: Collection) -> tuple[str, str]:
+    return collection.title, plain_text(collection.description_html)
+
+
+def _item_text(item: Item) -> tuple[str, str]:
+    """An item's words: title, text, caption, image description, event details."""
+    parts = [
+        plain_text(item.body_html),
+        item.caption,
+        item.alt_text,
+        item.place,
+        item.audience,
+        *(str(slot.get("title", "")) for slot in item.programme if isinstance(slot, dict)),
+    ]
+    return item.title, "\n".join(part for part in parts if part)
+
+
+def search_index_collection(collection: Collection) -> None:
+    title, body = _collection_text(collection)
+    search_document_put(
+        kind="collection",
+        object_id=collection.pk,
+        title=title,
+        body=body,
+        author=collection.owner,
+        created_at=collection.created_at,
+    )
+
+
+def search_index_item(item: Item) -> None:
+    """An item, drafts included (search shows only published ones); dated from publication."""
+    title, body = _item_text(item)
+    search_document_put(
+        kind="item",
+        object_id=item.pk,
+        title=title,
+        body=body,
+        author=item.author,
+        created_at=item.published_at or item.created_at,
+    )
+
+
 def _document(
     kind: str, object_id: int, title: str, body: str, author: User, created_at: datetime
 ) -> SearchDocument:
@@ -98,43 +151,56 @@ def _put_many(documents: list[SearchDocument]) -> None:
         search_backend().write_many(SearchDocument.objects.bulk_create(documents))
 
 
+def _documents_of_everything() -> Iterator[SearchDocument]:
+    """A fresh document for every searchable thing, streamed from the database."""
+    chunk = 2000
+    for conversation in (
+        Conversation.objects.select_related("starter").order_by("pk").iterator(chunk)
+    ):
+        yield _document(
+            "conversation",
+            conversation.pk,
+            conversation.title,
+            conversation.branched_passage,
+            conversation.starter,
+            conversation.created_at,
+        )
+    for message in Message.objects.select_related("author").order_by("pk").iterator(chunk):
+        yield _document(
+            "message",
+            message.pk,
+            "",
+            plain_text(message.body_html),
+            message.author,
+            message.created_at,
+        )
+    for collection in Collection.objects.select_related("owner").order_by("pk").iterator(chunk):
+        yield _document(
+            "collection",
+            collection.pk,
+            *_collection_text(collection),
+            collection.owner,
+            collection.created_at,
+        )
+    for item in Item.objects.select_related("author").order_by("pk").iterator(chunk):
+        yield _document(
+            "item", item.pk, *_item_text(item), item.author, item.published_at or item.created_at
+        )
+
+
 @transaction.atomic
 def search_index_rebuild(*, batch_size: int = 2000) -> int:
-    """Index every conversation and message afresh (after an import, a restore, or data
-    written in bulk like the bench dataset), in batches: a few statements per batch."""
+    """Index every conversation, message, collection and item afresh (after an import, a
+    restore, or data written in bulk like the bench dataset), in batches: a few statements per
+    batch."""
     backend = search_backend()
-    old = SearchDocument.objects.filter(kind__in=["conversation", "message"])
+    old = SearchDocument.objects.filter(kind__in=SEARCHED_KINDS)
     backend.delete_many(list(old.values_list("pk", flat=True)))
     old.delete()
     count = 0
     batch: list[SearchDocument] = []
-    conversations = Conversation.objects.select_related("starter").order_by("pk")
-    for conversation in conversations.iterator(batch_size):
-        batch.append(
-            _document(
-                "conversation",
-                conversation.pk,
-                conversation.title,
-                conversation.branched_passage,
-                conversation.starter,
-                conversation.created_at,
-            )
-        )
-        if len(batch) == batch_size:
-            _put_many(batch)
-            count, batch = count + len(batch), []
-    messages = Message.objects.select_related("author").order_by("pk")
-    for message in messages.iterator(batch_size):
-        batch.append(
-            _document(
-                "message",
-                message.pk,
-                "",
-                plain_text(message.body_html),
-                message.author,
-                message.created_at,
-            )
-        )
+    for document in _documents_of_everything():
+        batch.append(document)
         if len(batch) == batch_size:
             _put_many(batch)
             count, batch = count + len(batch), []
@@ -249,6 +315,7 @@ def digest_send(*, subscription_id: int, now: datetime | None = None) -> bool:
     if not events or address is None:
         return False
     language = user.language or settings.LANGUAGE_CODE
+    unsubscribe_url = digest_unsubscribe_url(user)
     with translation.override(language):
         context = {
             "weekly": subscription.frequency == DigestFrequency.WEEKLY,
@@ -262,11 +329,16 @@ def digest_send(*, subscription_id: int, now: datetime | None = None) -> bool:
                 }
                 for event in events
             ],
-            "home_url": settings.SITE_URL + reverse("discovery:home"),
+            "home_url": settings.SITE_URL + reverse("core:home"),
             "settings_url": settings.SITE_URL + reverse("discovery:digest-settings"),
-            "unsubscribe_url": digest_unsubscribe_url(user),
+            "unsubscribe_url": unsubscribe_url,
         }
-    email_send(to=[address], template="digest", context=context, language=language)
+    # Mail clients show their own unsubscribe button and POST to the link (RFC 8058).
+    headers = {
+        "List-Unsubscribe": f"<{unsubscribe_url}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+    email_send(to=[address], template="digest", context=context, language=language, headers=headers)
     return True
 
 

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -33,10 +34,17 @@ def search(request: HttpRequest) -> HttpResponse:
             form_add_service_errors(form, error)
     params = request.GET.copy()
     params.pop("page", None)
+    everywhere = params.copy()
+    everywhere.pop("collection", None)
     return render(
         request,
         "discovery/search.html",
-        {"form": form, "results": results, "params": params.urlencode()},
+        {
+            "form": form,
+            "results": results,
+            "params": params.urlencode(),
+            "everywhere": everywhere.urlencode(),
+        },
     )
 
 
@@ -50,7 +58,12 @@ def explore(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "discovery/explore.html",
-        {"page": page, "people": explore_selectors.people_to_follow(viewer=request.user)},
+        {
+            "page": page,
+            "people": explore_selectors.people_to_follow(viewer=request.user),
+            "collections": explore_selectors.collections_notable(viewer=request.user),
+            "items": explore_selectors.items_new(viewer=request.user),
+        },
     )
 
 
@@ -67,10 +80,18 @@ def _before_param(request: HttpRequest) -> datetime | None:
 
 @login_required
 def home(request: AuthenticatedRequest) -> HttpResponse:
+    """A member's home, served at the site's address (`core:home`)."""
     feed = home_feed(viewer=request.user, before=_before_param(request))
     if feed.events and request.GET.get("before") is None:
         services.home_mark_seen(user=request.user, seen_at=feed.events[0].at)
     return render(request, "discovery/home.html", {"feed": feed})
+
+
+def home_moved(request: HttpRequest) -> HttpResponse:
+    """Home's first address: old links and bookmarks land on `/`, with their page."""
+    target = reverse("core:home")
+    query = request.GET.urlencode()
+    return redirect(f"{target}?{query}" if query else target, permanent=True)
 
 
 @login_required

@@ -20,7 +20,7 @@ from perchoir.core.types import AuthenticatedRequest
 from perchoir.invitations.api import PendingInvitationOut
 
 from . import selectors, services
-from .models import Follow
+from .models import Block, Follow
 from .parsing import FIELD
 
 router = Router(tags=["follows"])
@@ -107,6 +107,43 @@ def unfollow(request: AuthenticatedRequest, handle: str) -> object:
     return _state(request, handle)
 
 
+class BlockStateOut(Schema):
+    handle: str
+    blocked: bool = Field(description=doc(gettext_lazy("Whether you block this person.")))
+
+
+def _block_state(request: AuthenticatedRequest, handle: str) -> dict[str, object]:
+    person = profile_get_by_handle(handle)
+    summary = selectors.follow_summary(person=person, viewer=request.user)
+    return {"handle": person.handle, "blocked": summary.viewer_blocks}
+
+
+@router.post(
+    "/people/{handle}/block",
+    response={200: BlockStateOut, 400: ErrorOut, 404: ErrorOut, 429: ErrorOut},
+    summary=doc(gettext_lazy("Block a person (blocking again changes nothing)")),
+    description=doc(
+        gettext_lazy(
+            "The follows between you end both ways and they cannot follow you again; neither "
+            "of you sees the other's content in home, explore or search. They are not told."
+        )
+    ),
+)
+def block(request: AuthenticatedRequest, handle: str) -> object:
+    services.block_create(blocker=request.user, handle=handle)
+    return _block_state(request, handle)
+
+
+@router.delete(
+    "/people/{handle}/block",
+    response={200: BlockStateOut, 404: ErrorOut},
+    summary=doc(gettext_lazy("Unblock a person")),
+)
+def unblock(request: AuthenticatedRequest, handle: str) -> object:
+    services.block_delete(blocker=request.user, handle=handle)
+    return _block_state(request, handle)
+
+
 def _profile_url(request: HttpRequest, person: User) -> str:
     return request.build_absolute_uri(reverse("accounts:profile", kwargs={"handle": person.handle}))
 
@@ -171,6 +208,36 @@ def followers(request: HttpRequest, handle: str) -> object:
 @paginate(NewestFirst)
 def following(request: HttpRequest, handle: str) -> object:
     return selectors.following_list(person=profile_get_by_handle(handle))
+
+
+class BlockedOut(FollowPersonOut):
+    """Someone you block, and since when."""
+
+    @staticmethod
+    def resolve_handle(obj: Block) -> str:
+        return obj.blocked.handle
+
+    @staticmethod
+    def resolve_name(obj: Block) -> str:
+        return obj.blocked.name
+
+    @staticmethod
+    def resolve_profile_url(obj: Block, context: dict[str, HttpRequest]) -> str:
+        return _profile_url(context["request"], obj.blocked)
+
+    @staticmethod
+    def resolve_since(obj: Block) -> datetime:
+        return obj.created_at
+
+
+@router.get(
+    "/me/blocks",
+    response={200: list[BlockedOut]},
+    summary=doc(gettext_lazy("The people I block, the latest first")),
+)
+@paginate(NewestFirst)
+def blocks(request: AuthenticatedRequest) -> object:
+    return selectors.blocks_of(user=request.user)
 
 
 # --- Imports --------------------------------------------------------------------------------

@@ -31,6 +31,31 @@ class Follow(models.Model):
         return f"{self.follower_id} → {self.followed_id}"
 
 
+class Block(models.Model):
+    """`blocker` wants nothing to do with `blocked`: no follows between them either way, and
+    neither sees the other's content in home, explore or search (see `selectors.unblocked`)."""
+
+    blocker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="blocks_made"
+    )
+    blocked = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="blocks_received"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["blocker", "blocked"], name="block_once_per_pair"),
+            models.CheckConstraint(
+                condition=~models.Q(blocker=models.F("blocked")), name="block_not_oneself"
+            ),
+        ]
+        indexes = [models.Index(fields=["blocked", "blocker"], name="block_blocked_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.blocker_id} blocks {self.blocked_id}"
+
+
 class FollowImportStatus(models.TextChoices):
     PENDING = "pending", _("Waiting to start")
     RUNNING = "running", _("In progress")

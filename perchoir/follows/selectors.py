@@ -9,7 +9,7 @@ from django.db.models.functions import Coalesce, Lower
 from perchoir.accounts.models import User
 from perchoir.core.errors import NotFound
 
-from .models import Follow, FollowImport, FollowImportEntry, MatchKind
+from .models import Block, Follow, FollowImport, FollowImportEntry, MatchKind
 
 
 @dataclass(frozen=True)
@@ -17,20 +17,77 @@ class FollowSummary:
     followers: int
     following: int
     viewer_follows: bool
+    viewer_blocks: bool = False  # the viewer blocked the person
+    blocked: bool = False  # either blocked the other: no following between them
+
+
+def _viewer_id(viewer: User | object) -> int | None:
+    return getattr(viewer, "id", None) if getattr(viewer, "is_authenticated", False) else None
+
+
+# --- Blocks ---------------------------------------------------------------------------------
+
+
+def unblocked(viewer: User | object, field: str) -> Q:
+    """A filter that leaves out rows whose person column `field` (say "author_id") is someone
+    the viewer blocked or who blocked the viewer; nothing is left out for visitors."""
+    viewer_id = _viewer_id(viewer)
+    if viewer_id is None:
+        return Q()
+    return ~Q(
+        **{f"{field}__in": Block.objects.filter(blocker_id=viewer_id).values("blocked_id")}
+    ) & ~Q(**{f"{field}__in": Block.objects.filter(blocked_id=viewer_id).values("blocker_id")})
+
+
+def block_between(person: User, other: User) -> bool:
+    """Whether either of the two blocked the other (one query)."""
+    return Block.objects.filter(
+        Q(blocker=person, blocked=other) | Q(blocker=other, blocked=person)
+    ).exists()
+
+
+def blocked_among(*, person: User, people_ids: Iterable[int]) -> set[int]:
+    """Which of these people blocked `person` or were blocked by them (one query)."""
+    ids = list(people_ids)
+    if not ids:
+        return set()
+    rows = Block.objects.filter(
+        Q(blocker=person, blocked_id__in=ids) | Q(blocked=person, blocker_id__in=ids)
+    ).values_list("blocker_id", "blocked_id")
+    return {other for pair in rows for other in pair if other != person.pk}
+
+
+def blocks_of(*, user: User) -> QuerySet[Block]:
+    """The people `user` blocked, the latest first, each with their avatar."""
+    return (
+        Block.objects.filter(blocker=user)
+        .select_related("blocked__avatar")
+        .order_by("-created_at", "-id")
+    )
 
 
 def follow_summary(*, person: User, viewer: User | object) -> FollowSummary:
-    """Counts of a profile and whether the viewer follows the person, in one query."""
-    viewer_id = getattr(viewer, "id", None) if getattr(viewer, "is_authenticated", False) else None
+    """Counts of a profile and whether the viewer follows the person, in one query; whether a
+    block stands between them in one more (signed in only)."""
+    viewer_id = _viewer_id(viewer)
     counts = Follow.objects.filter(Q(followed=person) | Q(follower=person)).aggregate(
         followers=Count("id", filter=Q(followed=person, follower__is_active=True)),
         following=Count("id", filter=Q(follower=person, followed__is_active=True)),
         viewer_follows=Count("id", filter=Q(followed=person, follower_id=viewer_id)),
     )
+    blockers: set[int] = set()
+    if viewer_id is not None:
+        blockers = set(
+            Block.objects.filter(
+                Q(blocker_id=viewer_id, blocked=person) | Q(blocker=person, blocked_id=viewer_id)
+            ).values_list("blocker_id", flat=True)
+        )
     return FollowSummary(
         followers=counts["followers"],
         following=counts["following"],
         viewer_follows=bool(viewer_id and counts["viewer_follows"]),
+        viewer_blocks=viewer_id in blockers,
+        blocked=bool(blockers),
     )
 
 
@@ -40,9 +97,10 @@ def _count_of(follows: QuerySet[Follow], column: str) -> Coalesce:
 
 
 def profile_get_with_follows(*, handle: str, viewer: User | object) -> tuple[User, FollowSummary]:
-    """The active person `handle` (as accounts' profile_get_by_handle) with their follow counts
-    and whether the viewer follows them, all in the profile's one query."""
-    viewer_id = getattr(viewer, "id", None) if getattr(viewer, "is_authenticated", False) else None
+    """The active person `handle` (as accounts' profile_get_by_handle) with their follow counts,
+    whether the viewer follows them and whether a block stands between them, all in the
+    profile's one query."""
+    viewer_id = _viewer_id(viewer)
     person = (
         User.objects.select_related("avatar", "invited_by")
         .filter(handle__iexact=handle.removeprefix("@"), is_active=True)
@@ -58,6 +116,12 @@ def profile_get_with_follows(*, handle: str, viewer: User | object) -> tuple[Use
             viewer_follows=Exists(
                 Follow.objects.filter(followed=OuterRef("pk"), follower_id=viewer_id)
             ),
+            viewer_blocks=Exists(
+                Block.objects.filter(blocked=OuterRef("pk"), blocker_id=viewer_id)
+            ),
+            blocks_viewer=Exists(
+                Block.objects.filter(blocker=OuterRef("pk"), blocked_id=viewer_id)
+            ),
         )
         .first()
     )
@@ -67,6 +131,8 @@ def profile_get_with_follows(*, handle: str, viewer: User | object) -> tuple[Use
         followers=person.followers_count,
         following=person.following_count,
         viewer_follows=bool(viewer_id) and person.viewer_follows,
+        viewer_blocks=bool(viewer_id) and person.viewer_blocks,
+        blocked=bool(viewer_id) and (person.viewer_blocks or person.blocks_viewer),
     )
     return person, summary
 

@@ -1,24 +1,26 @@
 """Following people, and finding them from an imported follow list."""
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from perchoir.accounts.identities import people_by_identities
 from perchoir.accounts.models import User
-from perchoir.core.errors import InvalidInput, NotFound
+from perchoir.core.errors import Forbidden, InvalidInput, NotFound
 from perchoir.core.ratelimit import ratelimit_hit
 from perchoir.invitations.models import PendingInvitation
 from perchoir.invitations.services import pending_invitation_create
 
 from . import permissions, selectors
-from .models import Follow, FollowImport, FollowImportEntry, FollowImportStatus, MatchKind
+from .models import Block, Follow, FollowImport, FollowImportEntry, FollowImportStatus, MatchKind
 from .parsing import follow_list_parse
 
 # Following is cheap; following thousands of people an hour is a bot.
 FOLLOW_LIMIT = 300
 FOLLOW_PERIOD = 3600
+BLOCK_LIMIT = 300
+BLOCK_PERIOD = 3600
 IMPORT_LIMIT = 10
 IMPORT_PERIOD = 3600
 # Lines matched per transaction: a constant number of queries each, whatever the list's length.
@@ -33,15 +35,47 @@ def _person_for(handle: str) -> User:
 
 
 def follow_create(*, follower: User, handle: str) -> Follow:
-    """`follower` follows the active person `handle`; following again changes nothing."""
+    """`follower` follows the active person `handle`; following again changes nothing. Nobody
+    follows across a block."""
     person = _person_for(handle)
     if person.pk == follower.pk:
         raise InvalidInput(_("You cannot follow yourself."))
-    if not permissions.can_follow(follower, person):
+    blocked = selectors.block_between(follower, person)
+    if not permissions.can_follow(follower, person, blocked=blocked):
+        if blocked:
+            raise Forbidden(_("You cannot follow @%(handle)s.") % {"handle": person.handle})
         raise NotFound()
     ratelimit_hit("follow", str(follower.pk), limit=FOLLOW_LIMIT, period=FOLLOW_PERIOD)
     follow, _created = Follow.objects.get_or_create(follower=follower, followed=person)
     return follow
+
+
+@transaction.atomic
+def block_create(*, blocker: User, handle: str) -> Block:
+    """`blocker` blocks `handle`: the follows between them end both ways, the blocked person
+    cannot follow them again, and neither sees the other in home, explore or search. Blocking
+    again changes nothing."""
+    person = User.objects.filter(handle__iexact=handle.removeprefix("@")).first()
+    if person is None:
+        raise NotFound()
+    if person.pk == blocker.pk:
+        raise InvalidInput(_("You cannot block yourself."))
+    if not permissions.can_block(blocker, person):
+        raise NotFound()
+    ratelimit_hit("block", str(blocker.pk), limit=BLOCK_LIMIT, period=BLOCK_PERIOD)
+    block, _created = Block.objects.get_or_create(blocker=blocker, blocked=person)
+    Follow.objects.filter(
+        Q(follower=blocker, followed=person) | Q(follower=person, followed=blocker)
+    ).delete()
+    return block
+
+
+def block_delete(*, blocker: User, handle: str) -> None:
+    """Unblock `handle`; follows the block ended do not come back. Not blocking them is fine."""
+    person = User.objects.filter(handle__iexact=handle.removeprefix("@")).first()
+    if person is None:
+        raise NotFound()
+    Block.objects.filter(blocker=blocker, blocked=person).delete()
 
 
 def follow_delete(*, follower: User, handle: str) -> None:
@@ -154,6 +188,7 @@ def follow_import_follow_all(*, user: User, import_id: int) -> int:
     follow_import = selectors.follow_import_get_for_user(user=user, import_id=import_id)
     people_ids = set(
         follow_import.results.filter(kind=MatchKind.FOUND, person__is_active=True)
+        .filter(selectors.unblocked(user, "person_id"))
         .exclude(person=user)
         .values_list("person_id", flat=True)
     )

@@ -36,7 +36,7 @@ def _back(request: HttpRequest, person_handle: str) -> HttpResponseRedirect:
 def follow(request: AuthenticatedRequest, handle: str) -> HttpResponse:
     try:
         followed = services.follow_create(follower=request.user, handle=handle).followed
-    except InvalidInput as error:
+    except (InvalidInput, Forbidden) as error:
         messages.error(request, str(error.message))
         return _back(request, handle)
     messages.success(request, _("You follow %(name)s.") % {"name": followed.name})
@@ -49,6 +49,41 @@ def unfollow(request: AuthenticatedRequest, handle: str) -> HttpResponse:
     services.follow_delete(follower=request.user, handle=handle)
     messages.success(request, _("You no longer follow @%(handle)s.") % {"handle": handle})
     return _back(request, handle)
+
+
+@login_required
+def block(request: AuthenticatedRequest, handle: str) -> HttpResponse:
+    """A page that says what blocking does (GET), then blocks (POST)."""
+    person = profile_get_by_handle(handle)
+    if request.method == "POST":
+        try:
+            services.block_create(blocker=request.user, handle=person.handle)
+        except InvalidInput as error:
+            messages.error(request, str(error.message))
+        else:
+            messages.success(
+                request,
+                _("You blocked @%(handle)s. You can unblock them in your settings.")
+                % {"handle": person.handle},
+            )
+        return _back(request, person.handle)
+    return render(request, "follows/block.html", {"person": person})
+
+
+@login_required
+@require_POST
+def unblock(request: AuthenticatedRequest, handle: str) -> HttpResponse:
+    services.block_delete(blocker=request.user, handle=handle)
+    messages.success(request, _("You no longer block @%(handle)s.") % {"handle": handle})
+    return _back(request, handle)
+
+
+@login_required
+def blocked(request: AuthenticatedRequest) -> HttpResponse:
+    page = Paginator(selectors.blocks_of(user=request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "follows/blocked.html", {"page": page, "settings_section": "blocked"})
 
 
 def _people_page(

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from perchoir.accounts.models import User
 from perchoir.core.email import email_send
 from perchoir.core.errors import InvalidInput
+from perchoir.follows.selectors import blocked_among
 
 from . import selectors
 from .kinds import KIND_SPECS, notification_describe, notification_headline
@@ -85,6 +86,10 @@ def _notify(
         for person in recipients
         if person.is_active and person.pk is not None and person.pk != actor_id
     }
+    if actor is not None and people:
+        # Nobody hears from someone they blocked, or who blocked them.
+        for person_id in blocked_among(person=actor, people_ids=people):
+            people.pop(person_id, None)
     if not people:
         return []
     choices = selectors.notification_choices(user_ids=people, kind=kind)

@@ -29,7 +29,7 @@ def test_home_then_search_then_open_the_result(page: Any, sign_in: Any) -> None:
     )
     sign_in(page, ada)
 
-    page.goto("/home/")
+    page.goto("/")
     expect(page.get_by_role("heading", name="Home", level=1)).to_be_visible()
     expect(page.get_by_role("link", name="Harbour mornings")).to_be_visible()
     expect(page.get_by_text("invited you to take part")).to_be_visible()
@@ -87,10 +87,41 @@ def test_home_scrolls_on_to_older_entries(page: Any, sign_in: Any) -> None:
                 created_at=timezone.now() - timedelta(minutes=n)
             )
     sign_in(page, ada)
-    page.goto("/home/")
+    page.goto("/")
     items = page.locator("[data-feed-list] > li")
     expect(items).to_have_count(20)
     page.get_by_role("link", name="Older →").scroll_into_view_if_needed()
     expect(items).to_have_count(25)
     expect(page.get_by_role("link", name="Room 24")).to_be_visible()
-    assert page.url.endswith("/home/")  # the same page, grown
+    assert page.url.endswith("/")  # the same page, grown
+
+
+def test_block_from_a_profile_then_unblock_in_the_settings(page: Any, sign_in: Any) -> None:
+    from perchoir.collections import services as collections
+    from perchoir.collections.services import ItemFields
+
+    ada = UserFactory(handle="ada", display_name="Ada Lovelace")
+    bob = UserFactory(handle="bob", display_name="Bob Marley")
+    shelf = collections.collection_create(owner=bob, title="Reggae records")
+    collections.item_add(
+        actor=bob,
+        collection_id=shelf.pk,
+        kind="article",
+        fields=ItemFields(title="Catch a fire", body="The first album."),
+    )
+    sign_in(page, ada)
+
+    page.goto("/explore/")
+    expect(page.get_by_role("link", name="Catch a fire")).to_be_visible()
+    page.goto("/@bob")
+    page.get_by_role("link", name="Block this person").click()
+    expect(page.get_by_role("heading", name="Block Bob Marley?")).to_be_visible()
+    page.get_by_role("button", name="Block @bob").click()
+    expect(page.get_by_text("You blocked @bob.")).to_be_visible()
+    page.goto("/explore/")
+    expect(page.get_by_role("link", name="Catch a fire")).to_have_count(0)
+
+    page.goto("/settings/blocked/")
+    page.get_by_role("button", name="Unblock @bob").click()
+    expect(page.get_by_text("You no longer block @bob.")).to_be_visible()
+    expect(page.get_by_text("Nobody is blocked")).to_be_visible()

@@ -99,6 +99,24 @@ def test_the_unsubscribe_link_stops_the_digest_in_one_click(ada, send, mailoutbo
     assert send(timezone.now() + timedelta(days=3)) == 0
 
 
+def test_mail_clients_unsubscribe_in_one_click_from_the_headers(ada, send, mailoutbox):
+    services.digest_preference_set(user=ada, frequency="daily")
+    with_news(ada)
+    send(timezone.now() + timedelta(days=1, minutes=1))
+    [email] = mailoutbox
+    assert email.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    header = email.extra_headers["List-Unsubscribe"]
+    link = re.fullmatch(r"<http://testserver(/digest/unsubscribe/[^/\s]+/)>", header)[1]
+    assert link in email.body  # the same link as the one in the text
+    assert email.message()["List-Unsubscribe"] == header  # in the message as sent
+    # What a mail client sends (RFC 8058): a POST with this body, no cookie, no CSRF token.
+    response = Client(enforce_csrf_checks=True).post(
+        link, "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 200
+    assert DigestSubscription.objects.get(user=ada).frequency == DigestFrequency.OFF
+
+
 def test_a_forged_unsubscribe_link_is_refused(client, ada):
     response = client.post("/digest/unsubscribe/not-a-token/")
     assert response.status_code == 400

@@ -103,7 +103,7 @@ def test_explore_needs_few_queries_however_many_conversations(
 ):
     for n in range(count):
         start(UserFactory(), f"Room {n}")
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(10):  # conversations, collections, items, people
         assert client.get("/explore/").status_code == 200
 
 
@@ -120,10 +120,18 @@ def test_the_explore_api(client, ada, bob):
 # --- Home ---------------------------------------------------------------------------------------
 
 
-def test_home_asks_visitors_to_sign_in(client):
-    response = client.get("/home/")
-    assert response.status_code == 302
-    assert "/accounts/login/" in response["Location"]
+def test_visitors_get_the_welcome_page_and_members_their_home(client, ada):
+    assert "Sign in" in client.get("/").text
+    assert "feed-heading" not in client.get("/").text
+    text = signed_in(ada).get("/").text
+    assert "Welcome, Ada Lovelace." in text
+    assert "Nothing here yet" in text
+
+
+def test_homes_first_address_leads_to_the_site_address(client):
+    response = client.get("/home/", {"before": "2026-01-01T00:00:00+00:00"})
+    assert response.status_code == 301
+    assert response["Location"] == "/?before=2026-01-01T00%3A00%3A00%2B00%3A00"
 
 
 def test_home_shows_invitations_activity_and_followed_peoples_conversations(ada, bob):
@@ -134,7 +142,7 @@ def test_home_shows_invitations_activity_and_followed_peoples_conversations(ada,
     mine = start(ada, "My room")
     join(bob, mine)
     start(carol, "Carol new room")
-    text = signed_in(ada).get("/home/").text
+    text = signed_in(ada).get("/").text
     assert "Come talk" in text
     assert "invited you to take part" in text
     assert "My room" in text
@@ -146,10 +154,10 @@ def test_a_busy_conversation_is_one_entry_on_home(ada, bob):
     room = start(ada, "Busy room")
     join(bob, room)
     client = signed_in(ada)
-    client.get("/home/")  # seen
+    client.get("/")  # seen
     for n in range(30):
         post(bob, room, f"Message {n}.")
-    text = client.get("/home/").text
+    text = client.get("/").text
     assert text.count("Busy room") == 1
     assert "30 new" in text
 
@@ -158,10 +166,10 @@ def test_home_marks_what_is_new_since_the_last_visit(ada, bob):
     room = start(ada, "Room")
     join(bob, room)
     client = signed_in(ada)
-    assert "feed-item--unread" in client.get("/home/").text
-    assert "feed-item--unread" not in client.get("/home/").text
+    assert "feed-item--unread" in client.get("/").text
+    assert "feed-item--unread" not in client.get("/").text
     post(bob, room, "Something new.")
-    text = client.get("/home/").text
+    text = client.get("/").text
     assert "feed-item--unread" in text
     assert "1 new" in text
 
@@ -171,7 +179,7 @@ def test_home_never_shows_what_the_member_may_not_see(ada, bob):
     start(bob, "Bob's private room", visibility=Visibility.PRIVATE)
     hidden = start(bob, "Bob's hidden room")
     Conversation.objects.filter(pk=hidden.pk).update(hidden_at=timezone.now())
-    text = signed_in(ada).get("/home/").text
+    text = signed_in(ada).get("/").text
     assert "private room" not in text
     assert "hidden room" not in text
     assert "Nothing here yet" in text
@@ -186,12 +194,12 @@ def test_home_pages_work_without_javascript(ada):
             created_at=timezone.now() - timedelta(minutes=n)
         )
     client = signed_in(ada)
-    first = client.get("/home/").text
+    first = client.get("/").text
     assert "Room 00" in first
     assert "Room 19" in first
     assert "Room 20" not in first
     link = first.split('rel="next"')[0].rsplit('href="', 1)[1].split('"')[0].replace("&amp;", "&")
-    second = client.get("/home/" + link).text
+    second = client.get("/" + link).text
     assert "Room 20" in second
     assert "Room 24" in second
     assert "Room 19" not in second
@@ -201,16 +209,29 @@ def test_home_pages_work_without_javascript(ada):
 def test_home_needs_few_queries_however_much_is_followed(
     ada, follows, django_assert_max_num_queries
 ):
+    from perchoir.collections import services as collections
+    from perchoir.collections.services import ItemFields
+
     for n in range(follows):
         person = UserFactory()
         Follow.objects.create(follower=ada, followed=person)
         start(person, f"Room {n}")
         room = start(person, f"Shared {n}")
         join(ada, room)
+        with ratelimits_suspended():
+            shelf = collections.collection_create(owner=person, title=f"Shelf {n}")
+            collections.collection_follow(user=ada, collection_id=shelf.pk, follow=True)
+            collections.item_add(
+                actor=person,
+                collection_id=shelf.pk,
+                kind="article",
+                fields=ItemFields(title=f"Note {n}", body="Words."),
+            )
     client = signed_in(ada)
-    client.get("/home/")  # the first visit records it
-    with django_assert_max_num_queries(11):
-        assert client.get("/home/").status_code == 200
+    client.get("/")  # the first visit records it
+    # Conversations' sources, then collections' (new items: 3, new collections: 1).
+    with django_assert_max_num_queries(16):
+        assert client.get("/").status_code == 200
 
 
 def test_the_home_api(ada, bob):

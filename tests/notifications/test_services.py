@@ -134,8 +134,9 @@ def test_notifying_many_people_takes_the_same_few_queries(
     services.notification_preferences_update(
         user=people[0], preferences={NotificationKind.MESSAGE_MENTION: (False, True)}
     )
-    # Preferences, the insert, the verified addresses.
-    with django_assert_num_queries(3):
+    # Blocks (nobody hears from someone across a block), preferences, the insert, the verified
+    # addresses.
+    with django_assert_num_queries(4):
         made = services.notification_send_many(
             recipients=people,
             kind=NotificationKind.MESSAGE_MENTION,

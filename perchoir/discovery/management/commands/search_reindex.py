@@ -6,7 +6,7 @@ from perchoir.discovery.services import search_index_rebuild
 
 
 class Command(BaseCommand):
-    help = "Index every conversation and message for search again."
+    help = "Index every conversation, message, collection and item for search again."
 
     def handle(self, *args: Any, **options: Any) -> None:
         count = search_index_rebuild()
