@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 DEV_INSTALLED := $(VENV)/.dev-installed
 
-.PHONY: run test lint format messages demo clean
+.PHONY: run test lint format messages demo clean cluster cluster-stop cluster-test
 
 run: $(INSTALLED)
 	$(PY) -m perchoir run
@@ -46,6 +46,24 @@ $(DEV_INSTALLED): pyproject.toml package.json | $(PY)
 	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --silent; \
 	else echo "npm not found: browser tests will be skipped (they fail under CI)"; fi
 	touch $(INSTALLED) $@
+
+# The deployment of deploy/README.md on this machine, with real servers (deploy/cluster/): a
+# PostgreSQL primary and streaming replica, Redis, SeaweedFS (S3), two web processes, a worker,
+# nginx on http://127.0.0.1:8080/. Needs root (pg_createcluster) and Debian's nginx.
+CLUSTER_DIR ?= /tmp/perchoir-cluster
+
+cluster: $(DEV_INSTALLED)
+	PERCHOIR_CLUSTER_DIR=$(CLUSTER_DIR) $(PY) deploy/cluster/cluster.py start
+
+# Stops everything the cluster started and deletes its data.
+cluster-stop:
+	PERCHOIR_CLUSTER_DIR=$(CLUSTER_DIR) $(PY) deploy/cluster/cluster.py stop
+
+# The journey and the fault drills through nginx (tests/cluster/, which `make test` skips).
+cluster-test: $(DEV_INSTALLED)
+	PERCHOIR_CLUSTER_URL=http://127.0.0.1:8080 PERCHOIR_CLUSTER_DIR=$(CLUSTER_DIR) \
+	PERCHOIR_VAR_DIR=$(CLUSTER_DIR)/pytest \
+	  $(PY) -m pytest -p no:cacheprovider tests/cluster $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules

@@ -5,6 +5,7 @@
     .venv/bin/python -m bench.run post   [--seconds 10] [--mentions 20]
     .venv/bin/python -m bench.run live   [--subscribers 1000] [--rate 10] [--seconds 60]
     .venv/bin/python -m bench.run collection [--seconds 10]
+    .venv/bin/python -m bench.run scaling [--seconds 10]     # 1 web process vs 2 behind nginx
 
 DB is a PostgreSQL URL or an embedded site's var folder (SQLite). Every request goes to
 127.0.0.1, and every run is bounded in time.
@@ -60,6 +61,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     add_target_options(collection)
     _load_options(collection)
+    scaling = scenarios.add_parser(
+        "scaling", help="the conversation page: one web process, then two behind nginx"
+    )
+    add_target_options(scaling)
+    _load_options(scaling)
     return parser
 
 
@@ -90,6 +96,10 @@ def main() -> None:
         from .posting import post
 
         post(Target.from_options(options), options)
+    elif options.scenario == "scaling":
+        from .scaling import scaling
+
+        scaling(Target.from_options(options), options)
     elif options.scenario == "collection":
         from .collection_page import collection_scenario
 

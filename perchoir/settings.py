@@ -102,6 +102,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "perchoir.core.observability.RequestIdMiddleware",
+    "perchoir.core.metrics.MetricsMiddleware",
+    # Before anything reads or writes the database (sessions included): replicas or the primary.
+    "perchoir.core.routers.ReplicaRoutingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "perchoir.api.cors.ApiCorsMiddleware",
     "perchoir.core.middleware.ContentSecurityPolicyMiddleware",
@@ -112,6 +115,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "perchoir.core.middleware.UserLanguageMiddleware",
+    # Retried API writes with an Idempotency-Key get the first answer again.
+    "perchoir.core.middleware.IdempotencyMiddleware",
     "perchoir.core.middleware.NulCharacterMiddleware",
     "perchoir.core.ratelimit.RateLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -142,6 +147,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "perchoir.core.context_processors.site",
                 "perchoir.notifications.context_processors.unread",
+                "perchoir.moderation.context_processors.sanction",
             ],
         },
     }
@@ -172,6 +178,37 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = SQLITE_OPTIONS
     # A file, not memory, so that a real worker process can share the test database.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+
+# Streaming replicas (docs/decisions/0013): reads of web requests go to a healthy replica, writes,
+# transactions, background tasks and the requests of whoever has just written to the primary.
+
+
+def replica_databases(urls: list[str]) -> dict[str, dj_database_url.DBConfig]:
+    """`replica1`, `replica2`, … from PERCHOIR_DATABASE_REPLICA_URLS."""
+    replicas: dict[str, dj_database_url.DBConfig] = {}
+    for number, url in enumerate(urls, start=1):
+        replica = dj_database_url.parse(
+            url, conn_max_age=0 if TESTING else 60, conn_health_checks=True
+        )
+        if replica["ENGINE"] == "django.db.backends.postgresql":
+            # A replica that went away must not hold a page for long: it is skipped instead.
+            replica.setdefault("OPTIONS", {})["connect_timeout"] = 2
+        # The tests have one database: replicas are the primary seen through another connection.
+        replica["TEST"] = {"MIRROR": "default"}
+        replicas[f"replica{number}"] = replica
+    return replicas
+
+
+DATABASES.update(replica_databases(env_list("DATABASE_REPLICA_URLS")))
+DATABASE_REPLICAS = [alias for alias in DATABASES if alias != "default"]
+DATABASE_ROUTERS = ["perchoir.core.routers.ReplicaRouter"]
+# Someone who has just written reads from the primary this long (a signed cookie says so).
+READ_YOUR_WRITES_SECONDS = float(env("READ_YOUR_WRITES_SECONDS", "5"))
+# A replica further behind than this is skipped until it catches up.
+REPLICA_MAX_LAG_SECONDS = float(env("REPLICA_MAX_LAG_SECONDS", "2"))
+# Adds X-Perchoir-Read-From (the databases a request read from) to every response: for checking
+# a deployment, not for a public site.
+DATABASE_ROUTING_HEADER = env_bool("DATABASE_ROUTING_HEADER")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, rate limits, sessions ---------------------------------------------------------------
@@ -185,9 +222,12 @@ CACHES: dict[str, dict[str, Any]]
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Redis unreachable: a miss and a logged warning, not a 500 (perchoir.core.cache).
+            "BACKEND": "perchoir.core.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": CACHE_PREFIX,
+            # A Redis that hangs costs a request at most this long per cache call.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 else:
@@ -235,7 +275,13 @@ CACHES["fragments"] = {
     "OPTIONS": {"MAX_ENTRIES": int(env("FRAGMENT_CACHE_ENTRIES", "500"))},
 }
 
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# With Redis, sessions are read from the cache and written through to the database, so that they
+# survive Redis going away (the cache then misses and the database answers); without, the database.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if REDIS_URL
+    else "django.contrib.sessions.backends.db"
+)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SECURE_COOKIES = env_bool("SECURE_COOKIES", not DEBUG and SITE_URL.startswith("https://"))
@@ -247,7 +293,7 @@ if SITE_URL.startswith("https://"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SSL_REDIRECT", True)
     # Probes come from inside, often over plain http.
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
     SECURE_HSTS_SECONDS = int(env("HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD")
@@ -424,10 +470,56 @@ STATIC_ROOT = Path(env("STATIC_ROOT", str(VAR_DIR / "static")))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+
+def s3_storages(bucket: str) -> dict[str, dict[str, Any]]:
+    """Media and exports in an S3-compatible bucket (docs/decisions/0013): media under `media/`,
+    data exports under `exports/`, never public (they are served to their owner by the app)."""
+    from botocore.config import Config
+
+    endpoint = env("S3_ENDPOINT_URL")
+    options = {
+        "bucket_name": bucket,
+        "endpoint_url": endpoint or None,
+        "access_key": env("S3_ACCESS_KEY_ID") or None,
+        "secret_key": env("S3_SECRET_ACCESS_KEY") or None,
+        "region_name": env("S3_REGION", "us-east-1"),
+        # Names are never reused: a second file of the same name gets another one.
+        "file_overwrite": False,
+        "default_acl": None,
+        "client_config": Config(
+            # Other servers than Amazon's (SeaweedFS, MinIO, Garage) want the bucket in the path.
+            s3={"addressing_style": "path" if endpoint else "auto"},
+            signature_version="s3v4",
+            # A storage that does not answer fails the request in seconds, not minutes.
+            connect_timeout=3,
+            read_timeout=20,
+            retries={"mode": "standard", "max_attempts": 3},
+        ),
+    }
+    return {
+        "default": {
+            "BACKEND": "perchoir.media.storage.MediaStorage",
+            "OPTIONS": {**options, "location": "media"},
+        },
+        "exports": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {**options, "location": "exports"},
+        },
+    }
+
+
+S3_BUCKET = env("S3_BUCKET")
+if S3_BUCKET:
+    STORAGES.update(s3_storages(S3_BUCKET))
+    # Where browsers fetch media: a CDN or a proxy in front of the bucket's media/ folder; without
+    # it, /media/ on this site, served from the bucket by the app (docs/decisions/0013).
+    if env("S3_PUBLIC_URL"):
+        MEDIA_URL = env("S3_PUBLIC_URL").rstrip("/") + "/"
 # Static files are served from the source tree: no collectstatic step before `make run`.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
@@ -460,6 +552,17 @@ LIVE_STREAM_MAX_SECONDS = int(env("LIVE_STREAM_MAX_SECONDS", "300"))
 
 # The load scenarios' baseline page, /bench/baseline/ (perchoir.core.baseline): off on a real site.
 BENCH_BASELINE = env_bool("BENCH_BASELINE")
+
+# --- Metrics (perchoir.core.metrics, decision 0014) ----------------------------------------
+
+# Where every process of this machine writes its numbers for /metrics (emptied by nothing: the
+# counters of processes that have stopped still count).
+METRICS_DIR = Path(env("METRICS_DIR", str(VAR_DIR / "metrics"))) / (
+    # Parallel test workers each count their own requests.
+    os.environ.get("PYTEST_XDIST_WORKER", "") if TESTING else ""
+)
+# /metrics answers loopback callers that did not come through a proxy, and with this bearer token.
+METRICS_TOKEN = env("METRICS_TOKEN")
 
 # --- Logging ------------------------------------------------------------------------------------
 

@@ -1,11 +1,11 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path, re_path
-from django.views.static import serve
 
 from perchoir.accounts.oidc import urlpatterns as oidc_urls
 from perchoir.api.v1 import api
 from perchoir.core import views as core_views
+from perchoir.media.views import media_file
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("perchoir.core.urls")),
@@ -30,11 +30,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 
-if settings.SERVE_MEDIA:
+# Media at this site's /media/ (not when PERCHOIR_S3_PUBLIC_URL sends browsers elsewhere), read
+# through the storage: the media folder, or the bucket (docs/decisions/0013).
+if settings.SERVE_MEDIA and settings.MEDIA_URL.startswith("/"):
     media_prefix = settings.MEDIA_URL.lstrip("/")
-    urlpatterns += [
-        re_path(rf"^{media_prefix}(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
-    ]
+    urlpatterns += [re_path(rf"^{media_prefix}(?P<path>.+)$", media_file, name="media-file")]
 
 if settings.BENCH_BASELINE:
     from perchoir.core.baseline import baseline_page

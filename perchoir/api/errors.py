@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
+from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -25,6 +26,7 @@ from ninja.errors import (
 )
 
 from perchoir.core.errors import ApplicationError, Forbidden, RateLimited
+from perchoir.core.middleware import database_unavailable_response
 
 logger = logging.getLogger("perchoir.api")
 
@@ -227,6 +229,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
             message = _status_message(status)
         return error_response(api, request, status=status, message=message)
 
+    def database_unavailable(request: HttpRequest, exc: Exception) -> HttpResponse:
+        response = database_unavailable_response(request, exc)
+        return response if response is not None else unexpected(request, exc)
+
     def unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
         # Logged with its traceback like any server error; the client sees no internals.
         logger.error("Unexpected API error on %s %s", request.method, request.path, exc_info=exc)
@@ -248,6 +254,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
         SuspiciousOperation: suspicious,
         Throttled: throttled,
         HttpError: http_error,
+        DatabaseError: database_unavailable,  # 503 when unreachable, else as unexpected
         Exception: unexpected,
     }
     for exception_class, handler in handlers.items():

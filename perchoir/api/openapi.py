@@ -28,10 +28,32 @@ def error_statuses(operation: Operation) -> dict[int, Any]:
     if "{" in operation.path:
         statuses[404] = _("Not found, or not visible to you.")
     if WRITE_METHODS & set(operation.methods):
+        statuses[409] = _(
+            "In conflict with the current state, or the same Idempotency-Key is still being "
+            "processed (try again after Retry-After)."
+        )
         statuses[413] = _("The request is too large.")
+        statuses[422] = _("This Idempotency-Key was already used for a different request.")
     statuses[429] = _("Too many requests; the Retry-After header says when to try again.")
     statuses[500] = _("An unexpected error on the server; it has been logged.")
+    statuses[503] = _("Unavailable for a moment (the database is unreachable); see Retry-After.")
     return statuses
+
+
+def idempotency_key_parameter() -> dict[str, Any]:
+    """Every write accepts one (perchoir.core.middleware.IdempotencyMiddleware)."""
+    description = _(
+        "Any unique string (a UUID): a retry with the same key and the same request gets the "
+        "first answer again, with Idempotent-Replayed: true, instead of writing twice. Keys "
+        "are remembered 24 hours, per person or access token."
+    )
+    return {
+        "name": "Idempotency-Key",
+        "in": "header",
+        "required": False,
+        "description": description,
+        "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    }
 
 
 def rate_limit_headers() -> dict[str, Any]:
@@ -49,6 +71,12 @@ def rate_limit_headers() -> dict[str, Any]:
 
 
 class PerchoirOpenAPISchema(OpenAPISchema):
+    def operation_parameters(self, operation: Operation) -> list[dict[str, Any]]:
+        parameters = super().operation_parameters(operation)
+        if WRITE_METHODS & set(operation.methods):
+            parameters.append(idempotency_key_parameter())
+        return parameters
+
     def responses(self, operation: Operation) -> dict[int, Any]:
         result = super().responses(operation)
         if 429 in result:

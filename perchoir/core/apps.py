@@ -14,7 +14,7 @@ class CoreConfig(AppConfig):
             task_started,
         )
 
-        from . import observability
+        from . import metrics, observability
 
         task_enqueued.connect(observability.task_enqueued, dispatch_uid="perchoir-request-id")
         # django-tasks logs "started" from its own receiver: ours must run first for that line
@@ -23,3 +23,4 @@ class CoreConfig(AppConfig):
         task_started.connect(observability.task_started, dispatch_uid="perchoir-request-id")
         task_started.connect(log_task_started)
         task_finished.connect(observability.task_finished, dispatch_uid="perchoir-request-id")
+        task_finished.connect(metrics.task_finished, dispatch_uid="perchoir-metrics")

@@ -85,3 +85,18 @@ class RateLimited(ApplicationError):
                 "RateLimit-Reset": str(self.retry_after),
             }
         return headers
+
+
+class Unavailable(ApplicationError):
+    """The site cannot answer for a moment (its database is unreachable): try again soon."""
+
+    status = 503
+    code = "unavailable"
+    default_message = _("The site is unavailable for a moment. Please try again shortly.")
+
+    def __init__(self, message: str | Promise | None = None, *, retry_after: int = 5) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}

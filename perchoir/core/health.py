@@ -14,9 +14,10 @@ logger = logging.getLogger(__name__)
 
 
 def _database() -> None:
-    for alias in connections:
-        with connections[alias].cursor() as cursor:
-            cursor.execute("SELECT 1")
+    # The primary only: a replica that is down or behind is skipped by the router, and must not
+    # take every web process out of the load balancer with it.
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT 1")
 
 
 def _cache() -> None:
@@ -26,6 +27,7 @@ def _cache() -> None:
 
 
 def _storage() -> None:
+    # A real request to the storage (a HEAD in a bucket): unreachable or refused raises.
     default_storage.exists("perchoir-readyz-probe")
 
 

@@ -24,6 +24,8 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import close_old_connections, connection
 
+from perchoir.core.metrics import LIVE_REDIS_LISTENING, LIVE_SUBSCRIBERS
+
 from . import selectors
 
 logger = logging.getLogger(__name__)
@@ -90,12 +92,14 @@ class Hub:
         await self._start()
         subscription = Subscription(stream=stream, hub=self)
         self.subscribers[stream].add(subscription)
+        LIVE_SUBSCRIBERS.inc()
         return subscription
 
     def unsubscribe(self, subscription: Subscription) -> None:
         listeners = self.subscribers.get(subscription.stream)
-        if listeners is not None:
-            listeners.discard(subscription)
+        if listeners is not None and subscription in listeners:
+            listeners.remove(subscription)
+            LIVE_SUBSCRIBERS.dec()
             if not listeners:
                 del self.subscribers[subscription.stream]
 
@@ -155,18 +159,27 @@ class Hub:
 
     async def _listen_to_redis(self) -> None:
         import redis.asyncio as aioredis
+        from redis.asyncio.retry import Retry
+        from redis.backoff import NoBackoff
 
         from .notify import live_channel
 
         channel = live_channel()
         while True:
-            client = aioredis.Redis.from_url(settings.REDIS_URL)
+            # No retrying inside redis-py: while Redis is away the hub must poll at once, and
+            # this loop connects again. A silent network is found by the health check's PING.
+            client = aioredis.Redis.from_url(
+                settings.REDIS_URL,
+                retry=Retry(NoBackoff(), 0),
+                socket_connect_timeout=2,
+                health_check_interval=10,
+            )
             try:
                 async with client.pubsub() as pubsub:
                     await pubsub.subscribe(channel)
                     async for message in pubsub.listen():
                         if message["type"] == "subscribe":
-                            self.redis_listening = True
+                            self._redis_heard(True)
                         # Subscribed (catch up on what was published meanwhile) or notified.
                         self.wake.set()
             except asyncio.CancelledError:
@@ -174,9 +187,19 @@ class Hub:
             except Exception:
                 logger.warning("live: Redis unreachable, polling the database", exc_info=True)
             finally:
-                self.redis_listening = False
+                self._redis_heard(False)
                 await client.aclose()
             await asyncio.sleep(settings.LIVE_POLL_SECONDS)
+
+    def _redis_heard(self, listening: bool) -> None:
+        """Listening to Redis, or (it is away) polling the database every LIVE_POLL_SECONDS."""
+        if listening != self.redis_listening:
+            logger.info("live: %s", "woken by Redis" if listening else "polling the database")
+            if not listening:
+                # The poll loop may be in its long wait for Redis: it must start polling now.
+                self.wake.set()
+        self.redis_listening = listening
+        LIVE_REDIS_LISTENING.set(1 if listening else 0)
 
     def _stop_listening_to_redis(self) -> None:
         if self.redis_task is not None:

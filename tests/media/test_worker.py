@@ -1,13 +1,7 @@
 """Thumbnails made by the real background worker, in its own process, from the real queue."""
 
-import os
-import subprocess
-import sys
-from urllib.parse import quote
-
 import pytest
 from django.core.files.storage import default_storage
-from django.db import connection
 from django_tasks_db.models import DBTaskResult
 
 from perchoir.media.models import ImageStatus
@@ -15,19 +9,8 @@ from perchoir.media.services import THUMBNAIL_WIDTHS, image_upload
 from tests.factories import UserFactory
 
 from .images import image_bytes, upload
-
-
-def _database_url() -> str:
-    database = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{database['NAME']}"
-    credentials = quote(database["USER"] or "", safe="")
-    if database["PASSWORD"]:
-        credentials += ":" + quote(database["PASSWORD"], safe="")
-    host = database["HOST"] or "localhost"
-    port = f":{database['PORT']}" if database["PORT"] else ""
-    at = "@" if credentials else ""
-    return f"postgres://{credentials}{at}{host}{port}/{database['NAME']}"
+from .worker import database_url as _database_url  # noqa: F401 (imported by other tests)
+from .worker import worker_run
 
 
 @pytest.mark.django_db(transaction=True)
@@ -44,20 +27,7 @@ def test_real_worker_makes_the_thumbnails_of_an_upload(settings):
     image.refresh_from_db()
     assert image.status == ImageStatus.PROCESSING
 
-    env = {
-        **os.environ,
-        "PERCHOIR_DATABASE_URL": _database_url(),
-        "PERCHOIR_MEDIA_ROOT": str(settings.MEDIA_ROOT),
-        "PERCHOIR_TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
-    }
-    finished = subprocess.run(
-        [sys.executable, "-m", "perchoir", "db_worker", "--batch", "--no-startup-delay"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    finished = worker_run(PERCHOIR_MEDIA_ROOT=str(settings.MEDIA_ROOT))
     assert finished.returncode == 0, finished.stderr
 
     image.refresh_from_db()

@@ -44,7 +44,8 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, self._request_stop)
         processes = [
             self._start_web(host, port, web_workers),
-            subprocess.Popen([sys.executable, "-m", "perchoir", "db_worker", "--interval", "0.5"]),
+            # django-tasks-db's worker, surviving outages and recovering killed workers' tasks.
+            subprocess.Popen([sys.executable, "-m", "perchoir", "worker"]),
         ]
         if self._wait_until_listening(host, port, processes[0]) and not self.stopping:
             self._announce(host, port)
