@@ -57,6 +57,14 @@ class SearchOut(Schema):
     page: int
     pages: int
     count: int
+    count_exact: bool = Field(
+        description=doc(
+            gettext_lazy(
+                "False when more results match than were counted: `count` and `pages` are then "
+                "a lower bound, and `next` leads further."
+            )
+        )
+    )
     next: str | None
     previous: str | None
 
@@ -136,6 +144,7 @@ def search(request: HttpRequest, params: Query[SearchIn]) -> object:
         "page": page.number if page else 1,
         "pages": page.paginator.num_pages if page else 0,
         "count": page.paginator.count if page else 0,
+        "count_exact": results.count_exact,
         "next": _link(request, params, page.next_page_number())
         if page and page.has_next()
         else None,
@@ -294,8 +303,8 @@ class HomeIn(Schema):
 )
 def home(request: AuthenticatedRequest, params: Query[HomeIn]) -> object:
     feed = home_feed(viewer=request.user, before=params.before)
-    if feed.events and params.before is None:
-        services.home_mark_seen(user=request.user, seen_at=feed.events[0].at)
+    if feed.newest_unseen and params.before is None:
+        services.home_mark_seen(user=request.user, seen_at=feed.newest_unseen)
     return {
         "results": [
             {

@@ -34,11 +34,23 @@ from .registry import HomeContext, HomeSource, home_source_register, home_source
 from .visibility import (
     collections_findable,
     conversations_findable,
-    people_findable_by,
+    people_hidden_from,
+    person_findable,
     sanctioned_ids,
 )
 
 PAGE_SIZE = 20
+
+
+def _title_of(relation: str = "") -> tuple[str, ...]:
+    """The columns an entry shows of a conversation or collection: its link and title."""
+    prefix = f"{relation}__" if relation else ""
+    return (f"{prefix}id", f"{prefix}title")
+
+
+def _name_of(relation: str) -> tuple[str, ...]:
+    """The columns an entry shows of a person: their name."""
+    return (f"{relation}__id", f"{relation}__handle", f"{relation}__display_name")
 
 
 @dataclass(frozen=True)
@@ -60,6 +72,14 @@ class FeedPage:
     older: datetime | None
     seen_at: datetime | None
 
+    @property
+    def newest_unseen(self) -> datetime | None:
+        """The time to mark home seen up to, if this page shows something newer than the last
+        visit (otherwise there is nothing to write)."""
+        if self.events and (self.seen_at is None or self.events[0].at > self.seen_at):
+            return self.events[0].at
+        return None
+
 
 def _invitations(context: HomeContext) -> list[FeedEvent]:
     viewer, before, limit = context.viewer, context.before, context.limit
@@ -68,7 +88,8 @@ def _invitations(context: HomeContext) -> list[FeedEvent]:
             invitee=viewer, status=RequestStatus.PENDING, conversation__hidden_at__isnull=True
         )
         .filter(unblocked(viewer, "inviter_id"))
-        .select_related("conversation", "inviter__avatar")
+        .select_related("conversation", "inviter")
+        .only(*_title_of("conversation"), *_name_of("inviter"), "created_at")
     )
     if before is not None:
         invitations = invitations.filter(created_at__lt=before)
@@ -85,6 +106,13 @@ def _invitations(context: HomeContext) -> list[FeedEvent]:
     ]
 
 
+def _unhidden(field: str, context: HomeContext) -> Q:
+    """Leaves out rows by people suspended or banned now, or across a block either way."""
+    if context.hidden_people is None:
+        return ~Q(**{f"{field}__in": sanctioned_ids()}) & unblocked(context.viewer, field)
+    return ~Q(**{f"{field}__in": context.hidden_people})
+
+
 def _conversation_activity(context: HomeContext) -> list[FeedEvent]:
     """One entry per conversation the viewer takes part in, however many messages arrived."""
     viewer, before, limit = context.viewer, context.before, context.limit
@@ -97,15 +125,23 @@ def _conversation_activity(context: HomeContext) -> list[FeedEvent]:
     )
     if before is not None:
         conversations = conversations.filter(last_activity_at__lt=before)
-    rows = list(conversations.order_by("-last_activity_at", "-id")[:limit])
+    rows = list(
+        conversations.only("id", "title", "last_activity_at").order_by("-last_activity_at", "-id")[
+            :limit
+        ]
+    )
     since = context.seen_at
+    # Only a conversation active since the last visit can hold new messages: counting them
+    # elsewhere would read every message of the page's conversations for nothing.
+    active = [c.pk for c in rows if since is None or c.last_activity_at > since]
+    if not active:
+        return [_activity(conversation, 0) for conversation in rows]
     others = (
         Message.objects.filter(
-            conversation__in=[c.pk for c in rows], deleted_at__isnull=True, hidden_at__isnull=True
+            conversation__in=active, deleted_at__isnull=True, hidden_at__isnull=True
         )
         .exclude(author=viewer)
-        .exclude(author_id__in=sanctioned_ids())
-        .filter(unblocked(viewer, "author_id"))
+        .filter(_unhidden("author_id", context))
     )
     if since is not None:
         others = others.filter(created_at__gt=since)
@@ -115,20 +151,18 @@ def _conversation_activity(context: HomeContext) -> list[FeedEvent]:
         .annotate(n=Count("id"))
         .values_list("conversation_id", "n")
     )
-    events = []
-    for conversation in rows:
-        count = new_counts.get(conversation.pk, 0)
-        events.append(
-            FeedEvent(
-                kind="activity",
-                at=conversation.last_activity_at,
-                title=conversation.title,
-                url=conversation.get_absolute_url(),
-                summary=_("new messages") if count else _("recent activity"),
-                count=count,
-            )
-        )
-    return events
+    return [_activity(conversation, new_counts.get(conversation.pk, 0)) for conversation in rows]
+
+
+def _activity(conversation: Conversation, count: int) -> FeedEvent:
+    return FeedEvent(
+        kind="activity",
+        at=conversation.last_activity_at,
+        title=conversation.title,
+        url=conversation.get_absolute_url(),
+        summary=_("new messages") if count else _("recent activity"),
+        count=count,
+    )
 
 
 def _followed_conversations(context: HomeContext) -> list[FeedEvent]:
@@ -139,9 +173,10 @@ def _followed_conversations(context: HomeContext) -> list[FeedEvent]:
         .filter(
             starter__in=Follow.objects.filter(follower=viewer).values("followed_id"),
         )
-        .filter(starter__in=people_findable_by(viewer))
+        .filter(person_findable("starter", viewer, context.hidden_people))
         .exclude(participants__user=viewer)
-        .select_related("starter__avatar")
+        .select_related("starter")
+        .only(*_title_of(), *_name_of("starter"), "created_at")
     )
     if before is not None:
         conversations = conversations.filter(created_at__lt=before)
@@ -158,16 +193,17 @@ def _followed_conversations(context: HomeContext) -> list[FeedEvent]:
     ]
 
 
-def _followed_collections(viewer: Any) -> QuerySet[Collection]:
+def _followed_collections(context: HomeContext) -> QuerySet[Collection]:
     """Collections the viewer follows and may still see (a followed unlisted collection too:
     they have its address), not hidden, by findable owners."""
+    viewer = context.viewer
     return Collection.objects.filter(
         Q(visibility__in=[CollectionVisibility.PUBLIC, CollectionVisibility.UNLISTED])
         | Q(owner_id=viewer.pk)
         | Q(pk__in=Contributor.objects.filter(user_id=viewer.pk).values("collection_id")),
+        person_findable("owner", viewer, context.hidden_people),
         pk__in=CollectionFollow.objects.filter(user_id=viewer.pk).values("collection_id"),
         hidden_at__isnull=True,
-        owner__in=people_findable_by(viewer),
     )
 
 
@@ -175,11 +211,11 @@ def _collection_items(context: HomeContext) -> list[FeedEvent]:
     """One entry per followed collection that others added items to, however many."""
     viewer, before, limit = context.viewer, context.before, context.limit
     added = Connection.objects.filter(
-        collection__in=_followed_collections(viewer).values("pk"),
+        person_findable("item__author", viewer, context.hidden_people),
+        collection__in=_followed_collections(context).values("pk"),
         status=ConnectionStatus.APPROVED,
         item__published_at__isnull=False,
         item__hidden_at__isnull=True,
-        item__author__in=people_findable_by(viewer),
     ).exclude(item__author_id=viewer.pk)
     if before is not None:
         added = added.filter(created_at__lt=before)
@@ -192,16 +228,23 @@ def _collection_items(context: HomeContext) -> list[FeedEvent]:
     )
     if not latest:
         return []
-    since = added.filter(collection_id__in=list(latest))
-    if context.seen_at is not None:
-        since = since.filter(created_at__gt=context.seen_at)
-    new_counts = dict(
-        since.order_by()
-        .values("collection_id")
-        .annotate(n=Count("id"))
-        .values_list("collection_id", "n")
+    seen_at = context.seen_at
+    # As for conversations: only a collection with an addition since the visit has new items.
+    active = [pk for pk, at in latest.items() if seen_at is None or at > seen_at]
+    since = added.filter(collection_id__in=active)
+    if seen_at is not None:
+        since = since.filter(created_at__gt=seen_at)
+    new_counts = (
+        dict(
+            since.order_by()
+            .values("collection_id")
+            .annotate(n=Count("id"))
+            .values_list("collection_id", "n")
+        )
+        if active
+        else {}
     )
-    collections = Collection.objects.in_bulk(list(latest))
+    collections = Collection.objects.only(*_title_of()).in_bulk(list(latest))
     return [
         FeedEvent(
             kind="collection_items",
@@ -220,9 +263,10 @@ def _followed_peoples_collections(context: HomeContext) -> list[FeedEvent]:
     """Collections created by people the viewer follows."""
     viewer, before, limit = context.viewer, context.before, context.limit
     collections = (
-        collections_findable(viewer)
+        collections_findable(viewer, context.hidden_people)
         .filter(owner__in=Follow.objects.filter(follower=viewer).values("followed_id"))
-        .select_related("owner__avatar")
+        .select_related("owner")
+        .only(*_title_of(), *_name_of("owner"), "created_at")
     )
     if before is not None:
         collections = collections.filter(created_at__lt=before)
@@ -257,9 +301,10 @@ def home_feed(*, viewer: Any, before: datetime | None = None, size: int = PAGE_S
     and conversations the viewer follows."""
     visit = HomeVisit.objects.filter(user=viewer).first()
     seen_at = visit.seen_at if visit else None
+    context = HomeContext(viewer, before, size + 1, seen_at, people_hidden_from(viewer))
     events: list[FeedEvent] = []
     for source in home_sources():
-        events.extend(source.events(HomeContext(viewer, before, size + 1, seen_at)))
+        events.extend(source.events(context))
     events.sort(key=lambda event: event.at, reverse=True)
     page = events[:size]
     older = page[-1].at if len(events) > size else None

@@ -57,6 +57,8 @@ class HomeContext:
     before: datetime | None  # only events strictly older than this
     limit: int  # at most this many events
     seen_at: datetime | None  # the viewer's last visit: what is newer is unread
+    # visibility.people_hidden_from(viewer), read once for every source (None: too many).
+    hidden_people: list[int] | None = None
 
 
 @dataclass(frozen=True)

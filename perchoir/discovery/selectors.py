@@ -20,11 +20,17 @@ from perchoir.core.errors import InvalidInput, NotFound
 
 from .backends import search_backend
 from .models import DigestFrequency, DigestSubscription, SearchDocument
-from .registry import Found, search_kinds
+from .registry import Found, SearchKind, search_kinds
 from .text import query_terms, snippet
 from .visibility import people_findable, people_findable_by
 
 PAGE_SIZE = 20
+# How many of the best matches a search checks against the viewer's visibility, at least and
+# at most (see _ranked_page).
+CANDIDATES = 200
+MAX_CANDIDATES = 2000
+# The window holds this many times what the page needs: room for what the viewer may not see.
+WINDOW_FACTOR = 4
 PEOPLE_PREVIEW = 5
 PERSON = "person"
 
@@ -56,6 +62,8 @@ class SearchResults:
     people: list[User] = field(default_factory=list)
     people_page: Page[Any] | None = None
     collection: Collection | None = None  # the collection filter, as the searcher sees it
+    # Whether page.paginator counted every match; if not, more pages may follow its last.
+    count_exact: bool = True
 
     @property
     def is_empty(self) -> bool:
@@ -107,29 +115,35 @@ def _people(viewer: Any, terms: list[str]) -> QuerySet[User]:
     )
 
 
-def _documents(viewer: Any, query: SearchQuery, terms: list[str]) -> QuerySet[SearchDocument]:
+def _kinds_searched(query: SearchQuery) -> dict[str, SearchKind]:
     kinds = search_kinds()
     if query.kind:
         kinds = {query.kind: kinds[query.kind]}
-    within = query.collection
-    if within is not None:
+    if query.collection is not None:
         kinds = {name: kind for name, kind in kinds.items() if kind.within_collection}
-        if not kinds:
-            return SearchDocument.objects.none()
-    visible = reduce(
-        operator.or_,
-        (
-            Q(kind=name, object_id__in=kind.visible_ids(viewer))
-            & (
-                Q(object_id__in=kind.within_collection(within))
-                if within is not None and kind.within_collection
-                else Q()
-            )
-            for name, kind in kinds.items()
-        ),
-    )
-    documents = SearchDocument.objects.filter(visible).filter(
-        author_id__in=people_findable_by(viewer).values("pk")
+    return kinds
+
+
+def _matching(query: SearchQuery, terms: list[str]) -> QuerySet[SearchDocument]:
+    """Every document matching the query's words and filters, best first, whoever looks: the
+    viewer's visibility is applied by the callers."""
+    kinds = _kinds_searched(query)
+    if not kinds:
+        return SearchDocument.objects.none()
+    within = query.collection
+    documents = SearchDocument.objects.filter(
+        reduce(
+            operator.or_,
+            (
+                Q(kind=name)
+                & (
+                    Q(object_id__in=kind.within_collection(within))
+                    if within is not None and kind.within_collection
+                    else Q()
+                )
+                for name, kind in kinds.items()
+            ),
+        )
     )
     if query.person:
         documents = documents.filter(author=_person(query.person))
@@ -139,9 +153,80 @@ def _documents(viewer: Any, query: SearchQuery, terms: list[str]) -> QuerySet[Se
     if query.until:
         end = timezone.make_aware(datetime.combine(query.until + timedelta(days=1), time.min))
         documents = documents.filter(created_at__lt=end)
-    return search_backend().match(
-        documents.only("id", "kind", "object_id", "title", "body", "created_at"), terms
+    return search_backend().match(documents, terms)
+
+
+def _documents(viewer: Any, query: SearchQuery, terms: list[str]) -> QuerySet[SearchDocument]:
+    """The exact way: every match checked against the visibility rows (deep pages only)."""
+    kinds = _kinds_searched(query)
+    if not kinds:
+        return SearchDocument.objects.none()
+    visible = reduce(
+        operator.or_,
+        (Q(kind=name, object_id__in=kind.visible_ids(viewer)) for name, kind in kinds.items()),
     )
+    return (
+        _matching(query, terms)
+        .filter(visible)
+        .filter(author_id__in=people_findable_by(viewer).values("pk"))
+        .only("id", "kind", "object_id", "title", "body", "created_at")
+    )
+
+
+def _visible(viewer: Any, candidates: list[SearchDocument]) -> list[SearchDocument]:
+    """The candidates the viewer may see, in their order, in one query: each kind's visibility
+    and the authors' standing are checked on these few ids (by primary key), not on every
+    match."""
+    kinds = search_kinds()
+    by_kind: dict[str, list[int]] = {}
+    for candidate in candidates:
+        by_kind.setdefault(candidate.kind, []).append(candidate.object_id)
+    if not by_kind:
+        return []
+    visible = reduce(
+        operator.or_,
+        (
+            Q(kind=name, object_id__in=kinds[name].visible_ids(viewer).filter(pk__in=ids))
+            for name, ids in by_kind.items()
+        ),
+    )
+    authors = people_findable_by(viewer).filter(
+        pk__in={c.author_id for c in candidates if c.author_id is not None}
+    )
+    seen = set(
+        SearchDocument.objects.filter(pk__in=[c.pk for c in candidates])
+        .filter(visible, author_id__in=authors.values("pk"))
+        .values_list("pk", flat=True)
+    )
+    return [c for c in candidates if c.pk in seen]
+
+
+def _ranked_page(
+    viewer: Any, query: SearchQuery, terms: list[str], page: int | str | None, size: int
+) -> tuple[Page[Any], bool]:
+    """A page of what the viewer may see, and whether its paginator counted every match.
+
+    The engine ranks the matches by itself (GIN or FTS5, nothing else joined) and returns the
+    best few: a window of WINDOW_FACTOR times what the page needs, CANDIDATES at least. The viewer's
+    checks run on those only. When the window holds every match, the count is exact;
+    otherwise it is what the window shows (at least one page more than asked). A page beyond
+    MAX_CANDIDATES, or a window the viewer may see too little of (many blocks, say), takes the
+    exact, slower way.
+    """
+    try:
+        number = max(1, int(page or 1))
+    except (TypeError, ValueError):
+        number = 1
+    window = max(CANDIDATES, WINDOW_FACTOR * (number * size + 1))
+    if window <= MAX_CANDIDATES:
+        candidates = list(
+            _matching(query, terms).only("id", "kind", "object_id", "author_id")[:window]
+        )
+        visible = _visible(viewer, candidates)
+        complete = len(candidates) < window
+        if complete or len(visible) > number * size:
+            return Paginator(visible, size).get_page(number), complete
+    return Paginator(_documents(viewer, query, terms), size).get_page(number), True
 
 
 def search(
@@ -171,8 +256,10 @@ def search(
         and str(page or 1) == "1"
     ):
         results.people = list(_people(viewer, terms)[:PEOPLE_PREVIEW])
-    results.page = Paginator(_documents(viewer, query, terms), size).get_page(page)
+    results.page, results.count_exact = _ranked_page(viewer, query, terms, page, size)
     documents = list(results.page.object_list)
+    # The text, for the snippets of this page only.
+    texts = SearchDocument.objects.only("id", "title", "body").in_bulk([d.pk for d in documents])
     kinds = search_kinds()
     found: dict[tuple[str, int], Found] = {}
     for name in {d.kind for d in documents}:
@@ -180,9 +267,10 @@ def search(
         found.update({(name, object_id): item for object_id, item in loaded.items()})
     for document in documents:
         item = found.get((document.kind, document.object_id))
-        if item is None:
+        stored = texts.get(document.pk)  # None if removed since the page was cut
+        if item is None or stored is None:
             continue
-        text = document.body or document.title
+        text = stored.body or stored.title
         results.hits.append(
             SearchHit(
                 kind=document.kind,

@@ -82,8 +82,8 @@ def _before_param(request: HttpRequest) -> datetime | None:
 def home(request: AuthenticatedRequest) -> HttpResponse:
     """A member's home, served at the site's address (`core:home`)."""
     feed = home_feed(viewer=request.user, before=_before_param(request))
-    if feed.events and request.GET.get("before") is None:
-        services.home_mark_seen(user=request.user, seen_at=feed.events[0].at)
+    if feed.newest_unseen and request.GET.get("before") is None:
+        services.home_mark_seen(user=request.user, seen_at=feed.newest_unseen)
     return render(request, "discovery/home.html", {"feed": feed})
 
 

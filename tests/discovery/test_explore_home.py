@@ -3,13 +3,18 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from perchoir.collections import services as collections
 from perchoir.conversations import services
 from perchoir.conversations.models import Conversation, Visibility
 from perchoir.core.ratelimit import ratelimits_suspended
-from perchoir.follows.models import Follow
+from perchoir.discovery import visibility
+from perchoir.discovery.models import HomeVisit
+from perchoir.follows.models import Block, Follow
 from perchoir.moderation.models import Action, ActionKind
 from tests.factories import UserFactory
 
@@ -174,6 +179,20 @@ def test_home_marks_what_is_new_since_the_last_visit(ada, bob):
     assert "1 new" in text
 
 
+def test_a_visit_with_nothing_new_writes_nothing(ada, bob):
+    room = start(ada, "Room")
+    join(bob, room)
+    client = signed_in(ada)
+    client.get("/")
+    with CaptureQueriesContext(connection) as queries:
+        text = client.get("/").text
+    assert "feed-item--unread" not in text
+    # The last visit is read, and not written again.
+    visits = [q["sql"] for q in queries.captured_queries if "discovery_homevisit" in q["sql"]]
+    assert len(visits) == 1
+    assert visits[0].startswith("SELECT")
+
+
 def test_home_never_shows_what_the_member_may_not_see(ada, bob):
     Follow.objects.create(follower=ada, followed=bob)
     start(bob, "Bob's private room", visibility=Visibility.PRIVATE)
@@ -183,6 +202,42 @@ def test_home_never_shows_what_the_member_may_not_see(ada, bob):
     assert "private room" not in text
     assert "hidden room" not in text
     assert "Nothing here yet" in text
+
+
+@pytest.mark.parametrize("listed", [True, False], ids=["listed", "too-many-to-list"])
+def test_home_leaves_out_suspended_and_blocking_people(ada, bob, listed, monkeypatch):
+    """Home reads who is hidden from the viewer once, as a list of ids, or, when there are
+    too many to list, keeps the subqueries: both leave out the same people."""
+    if not listed:
+        monkeypatch.setattr(visibility, "HIDDEN_PEOPLE_LISTED", 0)
+    carol = UserFactory(handle="carol")
+    for person in (bob, carol):
+        Follow.objects.create(follower=ada, followed=person)
+        start(person, f"Room of {person.handle}")
+        with ratelimits_suspended():
+            collections.collection_create(owner=person, title=f"Shelf of {person.handle}")
+    shared = start(ada, "Shared room")
+    join(bob, shared)
+    join(carol, shared)
+    client = signed_in(ada)
+    client.get("/")
+    seen = HomeVisit.objects.get(user=ada).seen_at
+    post(bob, shared, "From Bob.")
+    post(carol, shared, "From Carol.")
+    text = client.get("/").text
+    assert "Room of bob" in text
+    assert "Shelf of carol" in text
+    assert "2 new" in text
+    HomeVisit.objects.filter(user=ada).update(seen_at=seen)  # as before that visit
+    Action.objects.create(
+        kind=ActionKind.SUSPEND, subject=bob, target_kind="person", target_id=bob.pk, reason="r"
+    )
+    Block.objects.create(blocker=carol, blocked=ada)
+    text = client.get("/").text
+    for gone in ("Room of bob", "Room of carol", "Shelf of bob", "Shelf of carol"):
+        assert gone not in text
+    assert "Shared room" in text
+    assert " new)" not in text
 
 
 def test_home_pages_work_without_javascript(ada):

@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from perchoir.conversations import services
 from perchoir.conversations.models import Visibility
 from perchoir.core.ratelimit import ratelimits_suspended
+from perchoir.discovery import selectors
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -179,3 +180,49 @@ def test_the_api_never_fails_on_hostile_queries(client, ada, text):
 def test_the_api_hides_private_conversations_from_outsiders(client, ada):
     start(ada, "Private plans", "Surprise party.", visibility=Visibility.PRIVATE)
     assert client.get("/api/v1/search", {"q": "surprise"}).json()["results"] == []
+
+
+# --- The ranked window (selectors._ranked_page) -------------------------------------------------
+
+
+@pytest.fixture
+def small_window(monkeypatch):
+    """A window of exactly one page and one result, so that a few messages overflow it."""
+    monkeypatch.setattr(selectors, "CANDIDATES", 1)
+    monkeypatch.setattr(selectors, "WINDOW_FACTOR", 1)
+
+
+def test_more_results_than_the_window_page_on_without_a_total(client, ada, small_window):
+    conversation = start(ada, "Parrots", "Parrot one.")
+    post_many(ada, conversation, [f"Parrot {n}." for n in range(25)])
+    first = client.get("/search/", {"q": "parrot", "kind": "message"})
+    assert first.text.count('class="search-hit"') == 20
+    assert "Page 1" in first.text
+    assert "Page 1 of" not in first.text
+    assert "kind=message&amp;page=2" in first.text
+    second = client.get("/search/", {"q": "parrot", "kind": "message", "page": "2"})
+    assert "Page 2 of 2" in second.text
+    assert second.text.count('class="search-hit"') == 6
+    body = client.get("/api/v1/search", {"q": "parrot", "kind": "message"}).json()
+    assert body["count_exact"] is False
+    assert body["next"] is not None
+    last = client.get(body["next"]).json()
+    assert last["count_exact"] is True
+    assert last["count"] == 26
+    found = {hit["url"] for hit in body["results"]} | {hit["url"] for hit in last["results"]}
+    assert len(found) == 26
+
+
+def test_a_window_of_things_the_searcher_may_not_see_hides_nothing_it_may(
+    client, ada, small_window
+):
+    public = start(ada, "Parrots", "Parrot one.")
+    post_many(ada, public, [f"Parrot {n}." for n in range(4)])
+    private = start(ada, "Secret parrots", "Parrot secret.", visibility=Visibility.PRIVATE)
+    # More than the window holds: it cannot fill a page with what the searcher may see.
+    post_many(ada, private, [f"Parrot secret {n}." for n in range(30)])
+    body = client.get("/api/v1/search", {"q": "parrot", "kind": "message"}).json()
+    assert body["count"] == 5
+    assert body["count_exact"] is True
+    assert all("secret" not in hit["snippet_html"].lower() for hit in body["results"])
+    assert len(body["results"]) == 5
