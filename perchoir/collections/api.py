@@ -173,6 +173,13 @@ class CollectionConnectionOut(Schema):
     item: CollectionItemOut
 
 
+class CollectionHiddenItemOut(Schema):
+    item_id: int = Field(description=doc(gettext_lazy("Take it out with DELETE on the item.")))
+    added_by: CollectionPersonOut
+    hidden_at: datetime
+    hidden_reason: str = Field(description=doc(gettext_lazy("The moderators' reason.")))
+
+
 class CollectionItemsPageOut(Schema):
     results: list[CollectionConnectionOut]
     next_cursor: str | None = Field(
@@ -465,6 +472,18 @@ class CollectionDecisionIn(Schema):
 
 class CollectionAnswerIn(Schema):
     accept: bool
+
+
+class CollectionRemoveIn(Schema):
+    reason: str = Field(
+        "",
+        description=doc(
+            gettext_lazy(
+                "Required to take out someone else's item or to remove a contributor: it is "
+                "logged and sent to the person. Not needed for your own item, nor to leave."
+            )
+        ),
+    )
 
 
 class ContributorInviteIn(Schema):
@@ -786,11 +805,27 @@ def item_image(
 
 @router.delete(
     "/{collection_id}/items/{item_id}",
-    response={204: None, **error_responses(403, 404)},
+    response={204: None, **error_responses(400, 403, 404)},
     summary=doc(gettext_lazy("Take an item out of a collection")),
+    description=doc(
+        gettext_lazy(
+            "The owner (or a moderator) takes out anyone's item, with a `reason` in the body "
+            "for someone else's; a contributor their own."
+        )
+    ),
 )
-def item_remove(request: AuthenticatedRequest, collection_id: int, item_id: int) -> object:
-    services.connection_remove(actor=request.user, collection_id=collection_id, item_id=item_id)
+def item_remove(
+    request: AuthenticatedRequest,
+    collection_id: int,
+    item_id: int,
+    payload: CollectionRemoveIn | None = None,
+) -> object:
+    services.connection_remove(
+        actor=request.user,
+        collection_id=collection_id,
+        item_id=item_id,
+        reason=payload.reason if payload is not None else "",
+    )
     return Status(204, None)
 
 
@@ -911,6 +946,31 @@ def submissions(request: AuthenticatedRequest, collection_id: int) -> object:
     return [_connection(request, c) for c in selectors.pending_connections(collection=collection)]
 
 
+@router.get(
+    "/{collection_id}/hidden-items",
+    response={200: list[CollectionHiddenItemOut], **error_responses(403, 404)},
+    summary=doc(gettext_lazy("Items hidden from the owner by the moderators (the owner)")),
+    description=doc(
+        gettext_lazy("Not their content, only that they are there, for the owner to take out.")
+    ),
+)
+def hidden_items(request: AuthenticatedRequest, collection_id: int) -> object:
+    collection, _standing = selectors.collection_get_for_viewer(
+        viewer=request.user, collection_id=collection_id
+    )
+    if not permissions.can_manage(request.user, collection):
+        raise Forbidden(_("Only the owner of the collection does this."))
+    return [
+        {
+            "item_id": connection.item_id,
+            "added_by": _person(request, connection.added_by),
+            "hidden_at": connection.item.hidden_at,
+            "hidden_reason": connection.item.hidden_reason,
+        }
+        for connection in selectors.connections_hidden_from_owner(collection=collection)
+    ]
+
+
 @router.post(
     "/{collection_id}/submissions/{connection_id}",
     response={200: CollectionConnectionOut, **error_responses(403, 404, 409)},
@@ -974,11 +1034,24 @@ def contributors_invite(
 
 @router.delete(
     "/{collection_id}/contributors/{handle}",
-    response={204: None, **error_responses(403, 404)},
+    response={204: None, **error_responses(400, 403, 404)},
     summary=doc(gettext_lazy("Remove a contributor (the owner), or leave (yourself)")),
+    description=doc(
+        gettext_lazy("The owner gives a `reason` in the body: it is logged and sent to the person.")
+    ),
 )
-def contributor_remove(request: AuthenticatedRequest, collection_id: int, handle: str) -> object:
-    services.contributor_remove(actor=request.user, collection_id=collection_id, handle=handle)
+def contributor_remove(
+    request: AuthenticatedRequest,
+    collection_id: int,
+    handle: str,
+    payload: CollectionRemoveIn | None = None,
+) -> object:
+    services.contributor_remove(
+        actor=request.user,
+        collection_id=collection_id,
+        handle=handle,
+        reason=payload.reason if payload is not None else "",
+    )
     return Status(204, None)
 
 

@@ -4,6 +4,8 @@ from zoneinfo import available_timezones
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from perchoir.core.text import REASON_MAX_LENGTH
+
 from .models import (
     ALT_TEXT_MAX_LENGTH,
     AUDIENCE_MAX_LENGTH,
@@ -241,4 +243,16 @@ class ContactForm(forms.Form):
         max_length=BODY_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("It starts a private conversation between you and the organiser."),
+    )
+
+
+class RemoveForm(forms.Form):
+    """Taking out someone else's item, or removing a contributor: the service asks for the
+    reason (not for your own item, nor to leave), as a conversation starter's removal does."""
+
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=REASON_MAX_LENGTH * 2,
+        help_text=_("Logged, and sent to the person."),
     )

@@ -23,7 +23,7 @@ from .models import (
     RequestStatus,
     Visibility,
 )
-from .permissions import Standing, Viewer, can_see_item, can_view, is_member
+from .permissions import Standing, Viewer, can_see_item, can_view, is_member, is_owner
 
 PAGE_SIZE = 60
 MAX_PAGE_SIZE = 100
@@ -231,10 +231,11 @@ def recommended_item_ids(*, viewer: Viewer, items: list[Item]) -> set[int]:
 
 
 def connection_get_for_viewer(
-    *, viewer: Viewer, collection_id: int, item_id: int
+    *, viewer: Viewer, collection_id: int, item_id: int, for_removal: bool = False
 ) -> tuple[Collection, Standing, Connection]:
     """An item as it sits in a collection. An item of another collection, a draft of someone
-    else, or a submission still waiting (except for its submitter and the owner) is not found."""
+    else, or a submission still waiting (except for its submitter and the owner) is not found.
+    `for_removal`: the owner reaches an item the moderators hid from them, to take it out."""
     collection, standing = collection_get_for_viewer(viewer=viewer, collection_id=collection_id)
     connection = (
         connections_with_relations(
@@ -245,7 +246,7 @@ def connection_get_for_viewer(
     )
     if connection is None or not can_see_item(viewer, connection.item):
         raise NotFound()
-    if connection.item.hidden_from(viewer):
+    if connection.item.hidden_from(viewer) and not (for_removal and is_owner(viewer, collection)):
         raise HiddenByModerators(connection.item, _("This item was hidden by the moderators."))
     if connection.status != ConnectionStatus.APPROVED:
         viewer_id = _viewer_id(viewer)
@@ -290,6 +291,18 @@ def pending_connections(*, collection: Collection) -> list[Connection]:
                 item__hidden_at__isnull=True,
             )
         ).order_by("created_at", "id")
+    )
+
+
+def connections_hidden_from_owner(*, collection: Collection) -> list[Connection]:
+    """Items the moderators hid from the owner (others' items; their own once deleted by the
+    moderators): the owner sees only that they are there, to take them out (issue 6 item 8)."""
+    return list(
+        Connection.objects.filter(collection=collection, item__hidden_at__isnull=False)
+        # Their own hidden item the owner still reads, with its notice, in the grid.
+        .exclude(item__author_id=collection.owner_id, item__hidden_removed=False)
+        .select_related("item", "added_by")
+        .order_by("-item__hidden_at", "-id")
     )
 
 

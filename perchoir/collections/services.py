@@ -28,6 +28,7 @@ from perchoir.core.errors import (
 )
 from perchoir.core.markdown import render_markdown
 from perchoir.core.ratelimit import ratelimit_hit
+from perchoir.core.text import text_clean
 from perchoir.discovery.services import (
     search_documents_remove,
     search_index_collection,
@@ -296,11 +297,12 @@ def _log_power(
     verb: str,
     *,
     subject: User | None,
+    reason: str,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> None:
     """The owner's (or a moderator's) acts on others in a collection go to the one moderation
-    log, as a conversation starter's do in their room (D6, issue 6 item 8)."""
+    log, with their reason, as a conversation starter's do in their room (D6, issue 6 item 8)."""
     log_append(
         actor=actor,
         actor_role="owner" if actor.pk == collection.owner_id else "moderator",
@@ -308,6 +310,7 @@ def _log_power(
         subject=subject,
         target_kind="collection",
         target_id=collection.pk,
+        reason=reason,
         before=before,
         after=after,
     )
@@ -684,22 +687,39 @@ def item_connect(
 
 
 @transaction.atomic
-def connection_remove(*, actor: User, collection_id: int, item_id: int) -> None:
+def connection_remove(*, actor: User, collection_id: int, item_id: int, reason: str = "") -> None:
     """Take an item out of a collection: the owner or a moderator any, a contributor their own.
-    An item its author removes from its last collection is deleted."""
+    Someone else's needs a reason: it is logged and the person who added it is told why, as a
+    participant removed from a conversation is. An item its author removes from its last
+    collection is deleted."""
     collection, standing, connection = connection_get_for_viewer(
-        viewer=actor, collection_id=collection_id, item_id=item_id
+        viewer=actor, collection_id=collection_id, item_id=item_id, for_removal=True
     )
     if not permissions.can_remove(actor, collection, standing, connection):
         raise Forbidden(_("Only the owner removes items that others added."))
     item = connection.item
     if connection.added_by_id != actor.pk:
+        reason = text_clean(reason, required=True)
         _log_power(
             collection,
             actor,
             "collection.remove_item",
             subject=connection.added_by,
+            reason=reason,
             before={"item": item.pk, "title": item.display_title, "author": item.author.handle},
+        )
+        # The moderators' hidden item keeps its title from whoever may not read it.
+        shown = not item.hidden_from(connection.added_by)
+        notification_send(
+            recipient=connection.added_by,
+            kind=NotificationKind.COLLECTION_ITEM_REMOVED,
+            actor=actor,
+            url=collection.get_absolute_url(),
+            params={
+                "title": collection.title,
+                "item": (item.display_title or str(item.get_kind_display())) if shown else "",
+                "reason": reason,
+            },
         )
     connection.delete()
     if item.author_id == actor.pk and not Connection.objects.filter(item=item).exists():
@@ -1117,8 +1137,9 @@ def contribution_request_decide(
 
 
 @transaction.atomic
-def contributor_remove(*, actor: User, collection_id: int, handle: str) -> None:
-    """The owner removes a contributor, or a contributor leaves; their items stay."""
+def contributor_remove(*, actor: User, collection_id: int, handle: str, reason: str = "") -> None:
+    """The owner removes a contributor, with a reason that is logged and sent to them; or a
+    contributor leaves (no reason, not logged). Their items stay."""
     collection, _standing = collection_get_for_viewer(
         viewer=actor, collection_id=collection_id, for_update=True
     )
@@ -1126,6 +1147,8 @@ def contributor_remove(*, actor: User, collection_id: int, handle: str) -> None:
     is_self = handle.lower() == actor.handle.lower()
     if not (is_self or permissions.can_manage(actor, collection)):
         raise Forbidden(_("Only the owner removes contributors."))
+    if not is_self:
+        reason = text_clean(reason, required=True)
     contributor = (
         Contributor.objects.select_related("user")
         .filter(collection=collection, user__handle__iexact=handle)
@@ -1142,8 +1165,21 @@ def contributor_remove(*, actor: User, collection_id: int, handle: str) -> None:
             actor,
             "collection.remove_contributor",
             subject=contributor.user,
+            reason=reason,
             before={"contributor": True},
             after={"contributor": False},
+        )
+        notification_send(
+            recipient=contributor.user,
+            kind=NotificationKind.COLLECTION_CONTRIBUTOR_REMOVED,
+            actor=actor,
+            # A private collection is out of their sight now: their list of collections instead.
+            url=(
+                collection.get_absolute_url()
+                if permissions.can_view(contributor.user, collection, permissions.Standing())
+                else reverse("collections:list")
+            ),
+            params={"title": collection.title, "reason": reason},
         )
 
 

@@ -29,6 +29,7 @@ from .forms import (
     ContributionRequestForm,
     InviteForm,
     ItemForm,
+    RemoveForm,
     programme_text,
     time_zone_names,
 )
@@ -257,6 +258,8 @@ def item_detail(request: HttpRequest, collection_id: int, item_id: int) -> HttpR
         recommended=bool(selectors.recommended_item_ids(viewer=request.user, items=[item])),
         can_edit=permissions.can_edit_item(request.user, item),
         can_remove=permissions.can_remove(request.user, collection, standing, connection),
+        # Someone else's item: the reason is asked, logged and sent to them.
+        remove_needs_reason=connection.added_by_id != request.user.pk,
         pending=connection.status != ConnectionStatus.APPROVED,
     )
     if request.user.is_authenticated and not item.is_draft:
@@ -371,12 +374,45 @@ def item_edit(request: AuthenticatedRequest, collection_id: int, item_id: int) -
     return render(request, "collections/add.html", context, status=400 if form.errors else 200)
 
 
+def _remove_again(
+    request: AuthenticatedRequest, collection: Collection, form: RemoveForm, **context: Any
+) -> HttpResponse:
+    """The removal's form again, with what was wrong (the reason), keeping what was typed."""
+    return render(
+        request,
+        "collections/remove.html",
+        {"collection": collection, "form": form, **context},
+        status=400,
+    )
+
+
 @login_required
 @require_POST
 def item_remove(request: AuthenticatedRequest, collection_id: int, item_id: int) -> HttpResponse:
-    services.connection_remove(actor=request.user, collection_id=collection_id, item_id=item_id)
-    messages.success(request, _("The item was taken out of the collection."))
-    return redirect("collections:detail", collection_id)
+    form = RemoveForm(request.POST)
+    if form.is_valid():
+        try:
+            services.connection_remove(
+                actor=request.user,
+                collection_id=collection_id,
+                item_id=item_id,
+                reason=form.cleaned_data["reason"],
+            )
+        except InvalidInput as error:
+            form_add_service_errors(form, error)
+        else:
+            messages.success(request, _("The item was taken out of the collection."))
+            return redirect("collections:detail", collection_id)
+    collection, _standing, connection = selectors.connection_get_for_viewer(
+        viewer=request.user, collection_id=collection_id, item_id=item_id, for_removal=True
+    )
+    return _remove_again(
+        request,
+        collection,
+        form,
+        connection=connection,
+        item_shown=not connection.item.hidden_from(request.user),
+    )
 
 
 @login_required
@@ -476,6 +512,7 @@ def queue(request: AuthenticatedRequest, collection_id: int) -> HttpResponse:
         raise Forbidden(_("Only the owner of the collection does this."))
     context = _context(request, collection, standing)
     context["pending"] = selectors.pending_connections(collection=collection)
+    context["hidden"] = selectors.connections_hidden_from_owner(collection=collection)
     return render(request, "collections/queue.html", context)
 
 
@@ -546,13 +583,35 @@ def contributors(request: AuthenticatedRequest, collection_id: int) -> HttpRespo
 @login_required
 @require_POST
 def contributor_remove(request: AuthenticatedRequest, collection_id: int) -> HttpResponse:
-    handle = request.POST.get("handle", "")
-    services.contributor_remove(actor=request.user, collection_id=collection_id, handle=handle)
-    if handle.lstrip("@").lower() == request.user.handle.lower():
+    form = RemoveForm(request.POST)
+    handle = request.POST.get("handle", "")[:64].strip().lstrip("@")
+    if form.is_valid():
+        try:
+            services.contributor_remove(
+                actor=request.user,
+                collection_id=collection_id,
+                handle=handle,
+                reason=form.cleaned_data["reason"],
+            )
+        except InvalidInput as error:
+            form_add_service_errors(form, error)
+        else:
+            return _contributor_removed(request, collection_id, handle)
+    collection, _standing = selectors.collection_get_for_viewer(
+        viewer=request.user, collection_id=collection_id
+    )
+    return _remove_again(request, collection, form, handle=handle)
+
+
+def _contributor_removed(
+    request: AuthenticatedRequest, collection_id: int, handle: str
+) -> HttpResponse:
+    if handle.lower() == request.user.handle.lower():
         messages.success(request, _("You no longer contribute to this collection."))
         return redirect("collections:detail", collection_id)
     messages.success(
-        request, _("@%(handle)s no longer contributes.") % {"handle": handle.lstrip("@")}
+        request,
+        _("@%(handle)s no longer contributes, and was told why.") % {"handle": handle},
     )
     return redirect("collections:contributors", collection_id)
 

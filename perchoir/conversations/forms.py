@@ -3,11 +3,12 @@ from typing import TYPE_CHECKING
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from perchoir.core.text import REASON_MAX_LENGTH
+
 from .models import (
     MESSAGE_MAX_LENGTH,
     PASSAGE_MAX_LENGTH,
     PITCH_MAX_LENGTH,
-    REASON_MAX_LENGTH,
     TITLE_MAX_LENGTH,
     InvitePolicy,
     Visibility,

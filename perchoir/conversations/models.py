@@ -6,13 +6,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from perchoir.moderation.hiding import Hideable, Removable
+from perchoir.moderation.hiding import Removable
 
 TITLE_MAX_LENGTH = 200
 # A sanity cap nobody writing by hand meets; answered with a clear error.
 MESSAGE_MAX_LENGTH = 100_000
 PITCH_MAX_LENGTH = 500
-REASON_MAX_LENGTH = 500
 PASSAGE_MAX_LENGTH = 1000
 
 
@@ -34,9 +33,9 @@ class InvitePolicy(models.TextChoices):
     STARTER = "starter", _("Only I may invite people")
 
 
-class Conversation(Hideable):
-    """Hidden by the moderators (`Hideable`): a notice takes its place for everyone but its
-    starter and the moderators."""
+class Conversation(Removable):
+    """Hidden by the moderators (`Removable`): a notice takes its place for everyone but its
+    starter and the moderators; once they delete it, for its starter too."""
 
     hidden_owner_field = "starter_id"
 

@@ -20,6 +20,7 @@ from perchoir.accounts.models import User
 from perchoir.core.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited
 from perchoir.core.markdown import link_mentions, mentioned_handles, render_markdown
 from perchoir.core.ratelimit import ratelimit_hit
+from perchoir.core.text import text_clean
 from perchoir.discovery.services import search_index_conversation, search_index_message
 from perchoir.invitations.models import PendingInvitation, PendingInvitationTargetKind
 from perchoir.invitations.services import InvitationTarget, pending_invitation_create
@@ -36,7 +37,6 @@ from .models import (
     MESSAGE_MAX_LENGTH,
     PASSAGE_MAX_LENGTH,
     PITCH_MAX_LENGTH,
-    REASON_MAX_LENGTH,
     TITLE_MAX_LENGTH,
     Conversation,
     Highlight,
@@ -139,18 +139,6 @@ def _clean_passage(passage: str, message: Message) -> str:
             "passage", _("This passage is not in the message; select it again.")
         )
     return passage
-
-
-def _clean_reason(reason: str, *, required: bool) -> str:
-    reason = reason.strip()
-    if required and not reason:
-        raise InvalidInput.for_field("reason", _("Say why, in a few words: it is logged."))
-    if len(reason) > REASON_MAX_LENGTH:
-        raise InvalidInput.for_field(
-            "reason",
-            _("Keep it under %(max)d characters.") % {"max": REASON_MAX_LENGTH},
-        )
-    return reason
 
 
 # --- Starting -----------------------------------------------------------------------------------
@@ -956,7 +944,7 @@ def conversation_lock(
 ) -> Conversation:
     """Lock (nobody posts, joins or is invited) or unlock; logged with who and why."""
     conversation = _room_for_manager(actor, conversation_id)
-    reason = _clean_reason(reason, required=locked)
+    reason = text_clean(reason, required=locked)
     if conversation.is_locked == locked:
         return conversation
     conversation.locked_at = timezone.now() if locked else None
@@ -978,7 +966,7 @@ def conversation_slow_mode_set(
             "seconds",
             _("Choose between 0 (off) and %(max)d seconds.") % {"max": SLOW_MODE_MAX_SECONDS},
         )
-    reason = _clean_reason(reason, required=False)
+    reason = text_clean(reason, required=False)
     if seconds == conversation.slow_mode_seconds:
         return conversation
     _log(
@@ -1000,7 +988,7 @@ def participant_remove(
 ) -> Participant:
     """Remove someone from the room; their messages stay. Logged, and they are told why."""
     conversation = _room_for_manager(actor, conversation_id)
-    reason = _clean_reason(reason, required=True)
+    reason = text_clean(reason, required=True)
     participant = (
         conversation.participants.select_related("user")
         .filter(user__handle__iexact=handle.lstrip("@"), removed_at__isnull=True)

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from perchoir.accounts.models import Role, User
 from perchoir.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from perchoir.core.ratelimit import ratelimit_hit
+from perchoir.core.text import text_clean
 from perchoir.notifications.models import NotificationKind
 from perchoir.notifications.paths import is_local_path
 from perchoir.notifications.services import notification_send
@@ -68,19 +69,6 @@ def _require_moderator(actor: User | Any) -> User:
     return actor
 
 
-def _clean_text(
-    value: str, *, field: str, max_length: int, required: bool, empty_message: str = ""
-) -> str:
-    value = value.strip()
-    if required and not value:
-        raise InvalidInput.for_field(field, empty_message or _("Say why, in a few words."))
-    if len(value) > max_length:
-        raise InvalidInput.for_field(
-            field, _("Keep it under %(max)d characters.") % {"max": max_length}
-        )
-    return value
-
-
 def _title(target: Target) -> str:
     return target.excerpt[:140]
 
@@ -114,7 +102,7 @@ def report_create(
             raise InvalidInput.for_field("email", _("Enter a valid email address.")) from None
     if category not in ReportCategory.values:
         raise InvalidInput.for_field("category", _("Choose what is wrong."))
-    explanation = _clean_text(
+    explanation = text_clean(
         explanation,
         field="explanation",
         max_length=EXPLANATION_MAX_LENGTH,
@@ -308,7 +296,7 @@ def _resolve(case: Case, moderator: User, resolution: str, outcome: str = "") ->
     if case.status == CaseStatus.CLAIMED and case.claimed_by_id not in (None, moderator.pk):
         holder = case.claimed_by.handle if case.claimed_by else "?"
         raise Conflict(_("@%(handle)s has claimed this case.") % {"handle": holder})
-    resolution = _clean_text(
+    resolution = text_clean(
         resolution, field="resolution", max_length=REASON_MAX_LENGTH, required=False
     )
     before = case.status
@@ -354,7 +342,7 @@ def note_add(
 ) -> Note:
     """An internal note on a case or on a person, for the team only."""
     _require_moderator(moderator)
-    body = _clean_text(
+    body = text_clean(
         body,
         field="body",
         max_length=NOTE_MAX_LENGTH,
@@ -552,7 +540,7 @@ def action_take(
         raise InvalidInput(_("This action is not about this case's content."))
     if case is not None and case.status == CaseStatus.RESOLVED:
         raise Conflict(_("This case is already resolved."))
-    reason = _clean_text(
+    reason = text_clean(
         reason,
         field="reason",
         max_length=REASON_MAX_LENGTH,
@@ -683,7 +671,7 @@ def action_undo(*, moderator: User, action_id: int, reason: str) -> Action:
         raise NotFound()
     if action.subject_id == moderator.pk:
         raise Forbidden(_("You cannot moderate yourself: another moderator will."))
-    reason = _clean_text(
+    reason = text_clean(
         reason,
         field="reason",
         max_length=REASON_MAX_LENGTH,
@@ -727,7 +715,7 @@ def appeal_create(*, appellant: User, statement_id: int, explanation: str) -> Ap
             _("The time to appeal ended on %(date)s.")
             % {"date": statement.appeal_until.date().isoformat()}
         )
-    explanation = _clean_text(
+    explanation = text_clean(
         explanation,
         field="explanation",
         max_length=EXPLANATION_MAX_LENGTH,
@@ -769,7 +757,7 @@ def appeal_decide(*, moderator: User, appeal_id: int, grant: bool, reason: str) 
         raise Forbidden(_("A different moderator than the one who acted decides this appeal."))
     if appeal.status != AppealStatus.PENDING:
         raise Conflict(_("This appeal has already been decided."))
-    reason = _clean_text(
+    reason = text_clean(
         reason,
         field="reason",
         max_length=REASON_MAX_LENGTH,
@@ -823,7 +811,7 @@ def rule_save(
         raise Forbidden(_("Only administrators change the rules."))
     if not 1 <= number <= 999:
         raise InvalidInput.for_field("number", _("Number the rule from 1 to 999."))
-    title_en = _clean_text(
+    title_en = text_clean(
         title_en,
         field="title_en",
         max_length=200,
@@ -832,9 +820,9 @@ def rule_save(
     )
     values = {
         "title_en": title_en,
-        "title_fr": _clean_text(title_fr, field="title_fr", max_length=200, required=False),
-        "body_en": _clean_text(body_en, field="body_en", max_length=5000, required=False),
-        "body_fr": _clean_text(body_fr, field="body_fr", max_length=5000, required=False),
+        "title_fr": text_clean(title_fr, field="title_fr", max_length=200, required=False),
+        "body_en": text_clean(body_en, field="body_en", max_length=5000, required=False),
+        "body_fr": text_clean(body_fr, field="body_fr", max_length=5000, required=False),
     }
     rule, created = Rule.objects.update_or_create(number=number, defaults=values)
     log_append(

@@ -34,7 +34,7 @@ class NotificationOut(Schema):
     )
     params: dict[str, str] = Field(
         description=doc(
-            _("The words the sentence uses: title, excerpt, reason (any may be absent).")
+            _("The words the sentence uses: title, item, excerpt, reason (any may be absent).")
         )
     )
     created_at: datetime

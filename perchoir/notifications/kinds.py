@@ -2,8 +2,9 @@
 that turns a notification into a sentence (for the page, the email and the API alike).
 
 To add a kind: a member of `NotificationKind` and its `KindSpec` here (a test checks each kind
-has one). Sentences may use `%(actor)s` (the actor's name, or "Someone") and `%(title)s` (the
-quoted title, or the spec's `untitled` words when there is none).
+has one). Sentences may use `%(actor)s` (the actor's name, or "Someone"), `%(title)s` (the
+quoted title, or the spec's `untitled` words when there is none) and `%(item)s` (the quoted
+`item` param; without it, the item was hidden from the recipient by the moderators).
 """
 
 from dataclasses import dataclass
@@ -26,6 +27,10 @@ class KindSpec:
 SOMETHING = pgettext_lazy("notification, when the content has no title", "something")
 A_CONVERSATION = pgettext_lazy("notification, when the conversation has no title", "a conversation")
 A_COLLECTION = pgettext_lazy("notification, when the collection has no title", "a collection")
+# The only item left unnamed is one the moderators hid from the recipient.
+ITEM_HIDDEN = pgettext_lazy(
+    "notification, when the item is not named", "(hidden by the moderators)"
+)
 
 KIND_SPECS: dict[str, KindSpec] = {
     NotificationKind.CONVERSATION_INVITATION: KindSpec(
@@ -83,6 +88,18 @@ KIND_SPECS: dict[str, KindSpec] = {
     NotificationKind.COLLECTION_CONTRIBUTION_DECLINED: KindSpec(
         gettext_lazy("Your request to contribute to %(title)s was declined"), A_COLLECTION
     ),
+    # Told why, like a participant removed from a conversation (issue 6 item 8); by email too,
+    # since what they added or their part in the collection is gone.
+    NotificationKind.COLLECTION_ITEM_REMOVED: KindSpec(
+        gettext_lazy("Your item %(item)s was taken out of %(title)s"),
+        A_COLLECTION,
+        email_default=True,
+    ),
+    NotificationKind.COLLECTION_CONTRIBUTOR_REMOVED: KindSpec(
+        gettext_lazy("You were removed as a contributor to %(title)s"),
+        A_COLLECTION,
+        email_default=True,
+    ),
     NotificationKind.MODERATION_STATEMENT: KindSpec(
         gettext_lazy("Moderators acted on %(title)s: read why, and how to appeal"),
         SOMETHING,
@@ -120,10 +137,12 @@ def notification_headline(notification: Notification) -> str:
     spec = kind_spec(notification.kind)
     params = notification.params or {}
     title = params.get("title")
+    item = params.get("item")
     actor = notification.actor
     return str(spec.sentence) % {
         "actor": actor.name if actor is not None else _("Someone"),
         "title": _("“%(title)s”") % {"title": title} if title else str(spec.untitled),
+        "item": _("“%(title)s”") % {"title": item} if item else str(ITEM_HIDDEN),
     }
 
 

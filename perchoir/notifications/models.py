@@ -61,6 +61,14 @@ class NotificationKind(models.TextChoices):
         "collection_contribution_declined",
         _("Your requests to contribute, declined"),
     )
+    COLLECTION_ITEM_REMOVED = (
+        "collection_item_removed",
+        _("Your items taken out of a collection by others"),
+    )
+    COLLECTION_CONTRIBUTOR_REMOVED = (
+        "collection_contributor_removed",
+        _("Your removal as a contributor to a collection"),
+    )
     MODERATION_STATEMENT = "moderation_statement", _("Moderators' decisions about you")
     MODERATION_REPORT_RECEIVED = "moderation_report_received", _("Receipts of your reports")
     MODERATION_REPORT_OUTCOME = "moderation_report_outcome", _("Outcomes of your reports")
@@ -89,7 +97,7 @@ class Notification(models.Model):
     )
     # A local path (checked when written and again when followed).
     url = models.CharField(max_length=500)
-    # Strings to describe it, as they were then: title, excerpt, reason (any may be missing).
+    # Strings to describe it, as they were then: title, item, excerpt, reason (any may be missing).
     params = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)

@@ -1,6 +1,7 @@
 """Collections in a real browser: a person creates a collection with a cover, uploads an image,
 writes an article; a stranger submits an item that the owner approves; the owner reorders by
-keyboard and by drag and drop, and connects an item to a second collection.
+keyboard and by drag and drop, and connects an item to a second collection; an owner takes out
+what a contributor added, and the contributor, always saying why.
 
 axe-core checks every page visited (see conftest.py).
 """
@@ -8,9 +9,11 @@ axe-core checks every page visited (see conftest.py).
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from perchoir.collections.models import Collection, Connection, Item
+from tests.collections.factories import CollectionFactory, fill
 from tests.factories import UserFactory
 from tests.media.images import image_bytes
 
@@ -186,3 +189,36 @@ def test_a_reader_on_a_phone_reads_follows_and_finds_the_feed(page, sign_in):
     assert "Markdown for everyone" in response.text()
     # No horizontal scrolling on a phone.
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_an_owner_takes_out_items_and_a_contributor_saying_why(page, sign_in):
+    owner = UserFactory(handle="ada")
+    bob = UserFactory(handle="bob")
+    collection = CollectionFactory(
+        owner=owner, title="Rivers", policy="invited", contributors=[bob]
+    )
+    first, spam = fill(collection, 2, author=bob)
+    Item.objects.filter(pk=spam.item_id).update(hidden_at=timezone.now(), hidden_reason="Ads.")
+    sign_in(page, owner)
+
+    page.goto(f"/k/{collection.pk}/i/{first.item_id}/")
+    page.get_by_label("Reason for taking out what @bob added").fill("Off topic.")
+    page.get_by_role("button", name="Remove from this collection").click()
+    expect(page.get_by_text("The item was taken out of the collection.")).to_be_visible()
+
+    # The item the moderators hid: no content, but the owner can still take it out.
+    page.goto(f"/k/{collection.pk}/queue/")
+    expect(page.get_by_text("An item added by @bob was hidden by the moderators.")).to_be_visible()
+    page.get_by_label("Reason for taking out what @bob added").fill("   ")
+    page.get_by_role("button", name="Remove").click()
+    expect(page.get_by_text("Say why, in a few words: it is logged.")).to_be_visible()
+    expect(page.get_by_text("An item added by @bob, hidden by the moderators")).to_be_visible()
+    page.get_by_label("Reason").fill("Hidden as spam.")
+    page.get_by_role("button", name="Remove").click()
+    expect(page.get_by_text("The item was taken out of the collection.")).to_be_visible()
+
+    page.goto(f"/k/{collection.pk}/contributors/")
+    page.get_by_label("Reason for removing @bob").fill("Ads.")
+    page.get_by_role("button", name=f"Remove {bob.name}").click()
+    expect(page.get_by_text("@bob no longer contributes, and was told why.")).to_be_visible()
+    assert not Connection.objects.filter(collection=collection).exists()

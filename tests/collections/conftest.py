@@ -59,8 +59,10 @@ class ApiClient:
     def put(self, path: str, data: object):
         return self.client.put(API + path, data, content_type="application/json")
 
-    def delete(self, path: str):
-        return self.client.delete(API + path)
+    def delete(self, path: str, data: object | None = None):
+        if data is None:
+            return self.client.delete(API + path)
+        return self.client.delete(API + path, data, content_type="application/json")
 
 
 @pytest.fixture

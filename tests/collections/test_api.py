@@ -3,6 +3,7 @@
 import pytest
 from django.db import connection as db_connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from perchoir.collections.models import Collection, Connection, ConnectionStatus, Item
 from tests.factories import UserFactory
@@ -154,7 +155,7 @@ def test_connect_recommend_and_follow(api_as, owner, stranger):
     assert reader.delete(f"/{first.pk}/follow").json()["follower_count"] == 0
 
 
-def test_contributors_through_the_api(api_as, token_for, collection, stranger):
+def test_contributors_through_the_api(api_as, token_for, collection, stranger, contributor):
     api = api_as(collection.owner)
     outcome = api.post(
         f"/{collection.pk}/contributors", {"addresses": ["@grace", "friend@example.net"]}
@@ -170,7 +171,28 @@ def test_contributors_through_the_api(api_as, token_for, collection, stranger):
     ]
     handles = [c["person"]["handle"] for c in api.get(f"/{collection.pk}/contributors").json()]
     assert handles == ["alan", "grace"]
-    assert api.delete(f"/{collection.pk}/contributors/grace").status_code == 204
+    # The owner says why (logged and sent); without a reason, a clear 400 and nothing changes.
+    response = api.delete(f"/{collection.pk}/contributors/grace")
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {
+        "reason": ["Say why, in a few words: it is logged."]
+    }
+    assert api.delete(f"/{collection.pk}/contributors/grace", {"reason": "x" * 501}).json()[
+        "error"
+    ]["fields"] == {"reason": ["Keep it under 500 characters."]}
+    assert (
+        grace.delete(f"/{collection.pk}/contributors/alan", {"reason": "Mine"}).status_code == 403
+    )
+    removed = api.delete(f"/{collection.pk}/contributors/grace", {"reason": "Off topic."})
+    assert removed.status_code == 204
+    assert grace.client.get("/api/v1/notifications").json()["results"][0]["text"] == (
+        "You were removed as a contributor to “Rivers”: Off topic."
+    )
+    # A double submit, a forged handle: not found.
+    assert api.delete(f"/{collection.pk}/contributors/grace", {"reason": "x"}).status_code == 404
+    assert api.delete(f"/{collection.pk}/contributors/nobody", {"reason": "x"}).status_code == 404
+    # Leaving needs no reason.
+    assert token_for(contributor).delete(f"/{collection.pk}/contributors/alan").status_code == 204
     link = api.post(f"/{collection.pk}/invite-link", {"enable": True}).json()["url"]
     token = link.rstrip("/").rsplit("/", 1)[1]
     newcomer = api_as(UserFactory())
@@ -229,3 +251,67 @@ def test_replace_an_image_through_the_api(api_as, owner, stranger):
         f"/{collection.pk}/items/{item_id}/image", {"file": upload(image_bytes())}
     )
     assert refused.status_code == 403
+
+
+def test_taking_out_items_through_the_api_asks_why_for_others(
+    api_as, token_for, collection, contributor, moderator_user
+):
+    theirs, second, hidden = fill(collection, 3, author=contributor)
+    Item.objects.filter(pk=hidden.item_id).update(
+        title="Cheap pills", hidden_at=timezone.now(), hidden_reason="Advertising."
+    )
+    owner = token_for(collection.owner)
+    path = f"/{collection.pk}/items/{theirs.item_id}"
+    response = owner.delete(path)
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {
+        "reason": ["Say why, in a few words: it is logged."]
+    }
+    # Neither a stranger nor another contributor takes out what others added.
+    other = UserFactory()
+    collection.contributors.create(user=other)
+    for someone in (UserFactory(), other):
+        assert token_for(someone).delete(path, {"reason": "x"}).status_code == 403
+    # An item of another collection under this one's address: not found.
+    elsewhere = fill(CollectionFactory(owner=collection.owner), 1)[0]
+    assert (
+        owner.delete(f"/{collection.pk}/items/{elsewhere.item_id}", {"reason": "x"}).status_code
+        == 404
+    )
+
+    assert owner.delete(path, {"reason": "Not about rivers."}).status_code == 204
+    assert owner.delete(path, {"reason": "Not about rivers."}).status_code == 404  # twice
+    moderator = token_for(moderator_user)
+    assert (
+        moderator.delete(
+            f"/{collection.pk}/items/{second.item_id}", {"reason": "Spam."}
+        ).status_code
+        == 204
+    )
+    texts = [
+        n["text"] for n in api_as(contributor).client.get("/api/v1/notifications").json()["results"]
+    ]
+    assert texts[-2:] == [
+        f"Your item “{second.item.title}” was taken out of “Rivers”: Spam.",
+        f"Your item “{theirs.item.title}” was taken out of “Rivers”: Not about rivers.",
+    ]
+
+    # The item the moderators hid: the owner lists it (no content) and takes it out.
+    listed = owner.get(f"/{collection.pk}/hidden-items").json()
+    assert [(h["item_id"], h["added_by"]["handle"], h["hidden_reason"]) for h in listed] == [
+        (hidden.item_id, "alan", "Advertising.")
+    ]
+    assert "Cheap pills" not in str(listed)
+    assert token_for(contributor).get(f"/{collection.pk}/hidden-items").status_code == 403
+    assert owner.get(f"/{collection.pk}/items/{hidden.item_id}").status_code == 404
+    hidden_path = f"/{collection.pk}/items/{hidden.item_id}"
+    assert owner.delete(hidden_path, {"reason": "Hidden as spam."}).status_code == 204
+    assert owner.get(f"/{collection.pk}/hidden-items").json() == []
+    assert not Connection.objects.filter(collection=collection).exists()
+
+
+def test_a_contributor_takes_out_their_own_item_without_a_body(token_for, collection, contributor):
+    own = fill(collection, 1, author=contributor)[0]
+    response = token_for(contributor).delete(f"/{collection.pk}/items/{own.item_id}")
+    assert response.status_code == 204
+    assert not Connection.objects.filter(pk=own.pk).exists()

@@ -27,6 +27,7 @@ OPERATIONS = {
     ("POST", ITEM + "/contact"),
     ("GET", K + "/submissions"),
     ("POST", K + "/submissions/{connection_id}"),
+    ("GET", K + "/hidden-items"),
     ("GET", K + "/contributors"),
     ("POST", K + "/contributors"),
     ("DELETE", K + "/contributors/{handle}"),

@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from perchoir.collections import services
 from perchoir.collections.models import Collection, Connection, ConnectionStatus, Item
@@ -437,8 +438,37 @@ def test_ask_to_contribute_and_be_accepted_on_the_contributors_page(collection, 
     request_id = collection.contribution_requests.get().pk
     client.post(url("request-decide", collection.pk, request_id), {"decision": "approve"})
     assert collection.contributors.filter(user=stranger).exists()
-    client.post(url("contributor-remove", collection.pk), {"handle": "grace"})
+    remove = url("contributor-remove", collection.pk)
+    page = client.get(url("contributors", collection.pk)).content.decode()
+    assert 'name="reason" required maxlength="500"' in page
+    # Without a reason (or one too long): the page says why, the contributor stays.
+    for reason in ("", "x" * 501):
+        response = client.post(remove, {"handle": "grace", "reason": reason})
+        assert response.status_code == 400
+        assert collection.contributors.filter(user=stranger).exists()
+    assert (
+        "Say why, in a few words: it is logged."
+        in client.post(remove, {"handle": "grace"}).content.decode()
+    )
+    response = client.post(remove, {"handle": "grace", "reason": "x" * 501})
+    assert "Keep it under 500 characters." in response.content.decode()
+    assert "x" * 501 in response.content.decode()  # what was typed is kept
+    # Only the owner removes: a contributor or a stranger cannot, whatever they send.
+    for someone in (collection.contributors.exclude(user=stranger).get().user, UserFactory()):
+        response = signed_in(someone).post(remove, {"handle": "grace", "reason": "Mine"})
+        assert response.status_code == 403
+    response = client.post(remove, {"handle": "@grace", "reason": "Off topic, twice."})
+    assert response["Location"] == url("contributors", collection.pk)
     assert not collection.contributors.filter(user=stranger).exists()
+    assert (
+        "@grace no longer contributes, and was told why."
+        in client.get(response["Location"]).content.decode()
+    )
+    told = signed_in(stranger).get(reverse("notifications:list")).content.decode()
+    assert "You were removed as a contributor to “Rivers”: Off topic, twice." in told
+    # The second click of a double submit finds nobody to remove.
+    response = client.post(remove, {"handle": "grace", "reason": "Off topic, twice."})
+    assert response.status_code == 404
 
 
 def test_the_owner_changes_the_settings_and_deletes(owner):
@@ -489,3 +519,96 @@ def test_an_article_takes_an_optional_cover(owner):
     html = client.get(url("item", collection.pk, item.pk)).content.decode()
     assert 'class="item__cover"' in html
     assert item.image is not None
+
+
+# --- The owner's powers over what others added (issue 6 item 8) ---------------------------------
+
+
+def test_taking_out_someone_elses_item_asks_why_and_tells_them(collection, contributor):
+    theirs = services.item_add(
+        actor=contributor,
+        collection_id=collection.pk,
+        kind="article",
+        fields=ItemFields(title="Ads", body="Buy now"),
+    )
+    item_page = url("item", collection.pk, theirs.item_id)
+    remove = url("item-remove", collection.pk, theirs.item_id)
+    owner = signed_in(collection.owner)
+    assert "Reason for taking out what @alan added" in owner.get(item_page).content.decode()
+    # Their own item's page asks nothing of the contributor.
+    assert "Reason for taking out" not in signed_in(contributor).get(item_page).content.decode()
+
+    response = owner.post(remove, {"reason": "  "})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Say why, in a few words: it is logged." in page
+    assert "“Ads”, added by @alan" in page
+    assert Connection.objects.filter(collection=collection, item_id=theirs.item_id).exists()
+
+    # Neither a stranger nor a contributor takes out what others added.
+    assert signed_in(UserFactory()).post(remove, {"reason": "No"}).status_code == 403
+    owners = services.item_add(
+        actor=collection.owner,
+        collection_id=collection.pk,
+        kind="article",
+        fields=ItemFields(title="Mine", body="Text"),
+    )
+    response = signed_in(contributor).post(
+        url("item-remove", collection.pk, owners.item_id), {"reason": "No"}
+    )
+    assert response.status_code == 403
+    # An item of another collection, under this one's address: not found.
+    elsewhere = fill(CollectionFactory(owner=collection.owner), 1)[0]
+    response = owner.post(url("item-remove", collection.pk, elsewhere.item_id), {"reason": "x"})
+    assert response.status_code == 404
+
+    response = owner.post(remove, {"reason": "Ads are not about rivers."})
+    assert response["Location"] == url("detail", collection.pk)
+    assert not Connection.objects.filter(collection=collection, item_id=theirs.item_id).exists()
+    assert Item.objects.filter(pk=theirs.item_id).exists()
+    told = signed_in(contributor).get(reverse("notifications:list")).content.decode()
+    assert "Your item “Ads” was taken out of “Rivers”: Ads are not about rivers." in told
+    # The second click of a double submit: the item is not there any more.
+    assert owner.post(remove, {"reason": "Ads are not about rivers."}).status_code == 404
+
+
+def test_a_contributor_takes_out_their_own_item_without_a_reason(collection, contributor):
+    theirs = services.item_add(
+        actor=contributor,
+        collection_id=collection.pk,
+        kind="article",
+        fields=ItemFields(title="Draft idea", body="Text"),
+    )
+    response = signed_in(contributor).post(url("item-remove", collection.pk, theirs.item_id))
+    assert response.status_code == 302
+    assert not Item.objects.filter(pk=theirs.item_id).exists()
+
+
+def test_the_owner_sees_items_the_moderators_hid_as_notices_and_takes_them_out(
+    client, collection, contributor
+):
+    spam = fill(collection, 2, author=contributor)[0]
+    Item.objects.filter(pk=spam.item_id).update(
+        title="Cheap pills", body="Buy", hidden_at=timezone.now(), hidden_reason="Advertising."
+    )
+    owner = signed_in(collection.owner)
+    queue = owner.get(url("queue", collection.pk)).content.decode()
+    assert "An item added by @alan was hidden by the moderators. Why: Advertising." in queue
+    assert "Cheap pills" not in queue
+    assert url("item-remove", collection.pk, spam.item_id) in queue
+    # Still absent for everyone else, and from the owner's own grid.
+    for reader in (client, signed_in(UserFactory()), owner):
+        assert "Cheap pills" not in reader.get(url("detail", collection.pk)).content.decode()
+    assert signed_in(contributor).get(url("queue", collection.pk)).status_code == 403
+
+    response = owner.post(url("item-remove", collection.pk, spam.item_id), {"reason": ""})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "An item added by @alan, hidden by the moderators" in page
+    assert "Cheap pills" not in page
+    response = owner.post(
+        url("item-remove", collection.pk, spam.item_id), {"reason": "Hidden as spam."}
+    )
+    assert response.status_code == 302
+    assert "Hidden by the moderators" not in owner.get(url("queue", collection.pk)).content.decode()
+    assert Connection.objects.filter(collection=collection).count() == 1

@@ -8,6 +8,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection as db_connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
 from PIL import Image as PILImage
 
 from perchoir.collections import selectors, services
@@ -27,6 +29,7 @@ from perchoir.conversations.models import Visibility as ConversationVisibility
 from perchoir.core.errors import Conflict, Forbidden, InvalidInput, NotFound, TooLarge
 from perchoir.invitations.models import PendingInvitation
 from perchoir.media.models import ImageStatus
+from perchoir.moderation.models import LogEntry
 from perchoir.notifications.models import Notification, NotificationKind
 from tests.factories import ModeratorFactory, UserFactory
 from tests.media.images import image_bytes, jpeg_with_gps_bytes, png_bomb
@@ -465,18 +468,124 @@ def test_contributors_remove_their_own_items_only(collection, contributor):
     assert not Item.objects.filter(pk=theirs.item_id).exists()
 
 
-def test_the_owner_and_moderators_remove_anyones_item(collection, contributor):
+def test_the_owner_and_moderators_remove_anyones_item_with_a_reason_the_person_reads(
+    collection, contributor, mailoutbox, django_capture_on_commit_callbacks
+):
     first = article(contributor, collection, title="One")
     second = article(contributor, collection, title="Two")
-    services.connection_remove(
-        actor=collection.owner, collection_id=collection.pk, item_id=first.item_id
-    )
-    services.connection_remove(
-        actor=ModeratorFactory(), collection_id=collection.pk, item_id=second.item_id
-    )
+    moderator = ModeratorFactory(handle="mod")
+    for actor, item_id in ((collection.owner, first.item_id), (moderator, second.item_id)):
+        for reason in ("", "   ", "x" * 501):
+            with pytest.raises(InvalidInput) as error:
+                services.connection_remove(
+                    actor=actor, collection_id=collection.pk, item_id=item_id, reason=reason
+                )
+            assert "reason" in error.value.fields
+    assert order(collection) == [second.item_id, first.item_id]
+    assert not LogEntry.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.connection_remove(
+            actor=collection.owner,
+            collection_id=collection.pk,
+            item_id=first.item_id,
+            reason=" Not about rivers. ",
+        )
+        services.connection_remove(
+            actor=moderator, collection_id=collection.pk, item_id=second.item_id, reason="Spam."
+        )
     assert order(collection) == []
     # Removed by others, the author's items are kept.
     assert Item.objects.filter(pk__in=[first.item_id, second.item_id]).count() == 2
+    entries = LogEntry.objects.filter(target_kind="collection").order_by("id")
+    assert [(e.verb, e.actor_role, e.subject_handle, e.reason) for e in entries] == [
+        ("collection.remove_item", "owner", "alan", "Not about rivers."),
+        ("collection.remove_item", "moderator", "alan", "Spam."),
+    ]
+    told = Notification.objects.filter(recipient=contributor).order_by("id")
+    assert [(n.kind, n.params) for n in told] == [
+        (
+            NotificationKind.COLLECTION_ITEM_REMOVED,
+            {"title": "Rivers", "item": "One", "reason": "Not about rivers."},
+        ),
+        (
+            NotificationKind.COLLECTION_ITEM_REMOVED,
+            {"title": "Rivers", "item": "Two", "reason": "Spam."},
+        ),
+    ]
+    assert [m.to for m in mailoutbox] == [[contributor.email], [contributor.email]]
+    assert "Not about rivers." in mailoutbox[0].body
+    # Twice (a double submit): the item is no longer there.
+    with pytest.raises(NotFound):
+        services.connection_remove(
+            actor=collection.owner, collection_id=collection.pk, item_id=first.item_id, reason="x"
+        )
+    assert LogEntry.objects.count() == 2
+
+
+def test_removing_your_own_item_or_leaving_needs_no_reason_and_is_not_logged(
+    collection, contributor
+):
+    own = article(contributor, collection)
+    services.connection_remove(actor=contributor, collection_id=collection.pk, item_id=own.item_id)
+    owners = article(collection.owner, collection)
+    services.connection_remove(
+        actor=collection.owner, collection_id=collection.pk, item_id=owners.item_id
+    )
+    services.contributor_remove(actor=contributor, collection_id=collection.pk, handle="alan")
+    assert order(collection) == []
+    assert not Contributor.objects.exists()
+    assert not LogEntry.objects.exists()
+    assert not Notification.objects.exists()
+
+
+def test_the_owner_takes_out_an_item_the_moderators_hid_from_them(collection, contributor):
+    spam = article(contributor, collection, title="Cheap pills")
+    Item.objects.filter(pk=spam.item_id).update(hidden_at=timezone.now(), hidden_reason="Spam")
+    # Hidden: not in the owner's grid, only in what they manage, without its content.
+    assert order(collection) == []
+    hidden = selectors.connections_hidden_from_owner(collection=collection)
+    assert [(c.item_id, c.added_by.handle) for c in hidden] == [(spam.item_id, "alan")]
+    with pytest.raises(NotFound):
+        selectors.connection_get_for_viewer(
+            viewer=collection.owner, collection_id=collection.pk, item_id=spam.item_id
+        )
+    # Nobody else reaches it to take it out: another contributor, a stranger.
+    other = UserFactory()
+    Contributor.objects.create(collection=collection, user=other)
+    for person in (other, UserFactory()):
+        with pytest.raises(NotFound):
+            services.connection_remove(
+                actor=person, collection_id=collection.pk, item_id=spam.item_id, reason="x"
+            )
+    services.connection_remove(
+        actor=collection.owner,
+        collection_id=collection.pk,
+        item_id=spam.item_id,
+        reason="The moderators hid it.",
+    )
+    assert not Connection.objects.filter(collection=collection).exists()
+    assert selectors.connections_hidden_from_owner(collection=collection) == []
+    # Their own item: listed once the moderators deleted it (hidden, they still read it).
+    own = article(collection.owner, collection, title="Mine")
+    Item.objects.filter(pk=own.item_id).update(hidden_at=timezone.now(), hidden_reason="Rude")
+    assert selectors.connections_hidden_from_owner(collection=collection) == []
+    Item.objects.filter(pk=own.item_id).update(hidden_removed=True)
+    assert [c.item_id for c in selectors.connections_hidden_from_owner(collection=collection)] == [
+        own.item_id
+    ]
+    notification = Notification.objects.get(recipient=contributor)
+    # The author sees their hidden (not removed) item: it is named to them.
+    assert notification.params["item"] == "Cheap pills"
+
+
+def test_an_untitled_item_taken_out_is_named_by_its_kind(collection, contributor):
+    image = ConnectionFactory(
+        collection=collection, item__author=contributor, item__kind="image", item__title=""
+    )
+    services.connection_remove(
+        actor=collection.owner, collection_id=collection.pk, item_id=image.item_id, reason="Blurry"
+    )
+    assert Notification.objects.get(recipient=contributor).params["item"] == "Image"
 
 
 # --- Manual order -------------------------------------------------------------------------------
@@ -780,20 +889,59 @@ def test_asking_to_contribute_then_accepted(collection, stranger):
     assert ContributionRequest.objects.get(pk=request.pk).status == "approved"
 
 
-def test_the_owner_removes_a_contributor_who_keeps_their_items(collection, contributor):
+def test_the_owner_removes_a_contributor_who_keeps_their_items_and_is_told_why(
+    collection, contributor, mailoutbox, django_capture_on_commit_callbacks
+):
     item_id = article(contributor, collection).item_id
-    with pytest.raises(Forbidden):
-        services.contributor_remove(actor=UserFactory(), collection_id=collection.pk, handle="alan")
-    services.contributor_remove(actor=collection.owner, collection_id=collection.pk, handle="@alan")
+    for someone in (UserFactory(), ModeratorFactory()):
+        with pytest.raises(Forbidden):
+            services.contributor_remove(
+                actor=someone, collection_id=collection.pk, handle="alan", reason="Because"
+            )
+    with pytest.raises(InvalidInput) as error:
+        services.contributor_remove(
+            actor=collection.owner, collection_id=collection.pk, handle="alan"
+        )
+    assert error.value.fields == {"reason": ["Say why, in a few words: it is logged."]}
+    assert Contributor.objects.filter(collection=collection, user=contributor).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.contributor_remove(
+            actor=collection.owner,
+            collection_id=collection.pk,
+            handle="@alan",
+            reason="You posted ads.",
+        )
     assert not Contributor.objects.filter(collection=collection, user=contributor).exists()
     assert order(collection) == [item_id]
     with pytest.raises(Forbidden):
         article(contributor, collection)
+    entry = LogEntry.objects.get(target_kind="collection")
+    assert (entry.verb, entry.subject_handle, entry.reason) == (
+        "collection.remove_contributor",
+        "alan",
+        "You posted ads.",
+    )
+    notification = Notification.objects.get(recipient=contributor)
+    assert notification.kind == NotificationKind.COLLECTION_CONTRIBUTOR_REMOVED
+    assert notification.params == {"title": "Rivers", "reason": "You posted ads."}
+    assert notification.url == collection.get_absolute_url()
+    assert len(mailoutbox) == 1
+    assert "You posted ads." in mailoutbox[0].body
+    # Twice (a double submit), or a handle that is not a contributor: not found, not logged.
+    for handle in ("alan", "nobody-here"):
+        with pytest.raises(NotFound):
+            services.contributor_remove(
+                actor=collection.owner, collection_id=collection.pk, handle=handle, reason="x"
+            )
+    assert LogEntry.objects.count() == 1
 
 
-def test_a_contributor_leaves(collection, contributor):
-    services.contributor_remove(actor=contributor, collection_id=collection.pk, handle="alan")
-    assert not Contributor.objects.exists()
+def test_a_contributor_removed_from_a_private_collection_is_sent_to_their_list(owner, contributor):
+    collection = CollectionFactory(owner=owner, visibility="private", contributors=[contributor])
+    services.contributor_remove(
+        actor=owner, collection_id=collection.pk, handle="alan", reason="Closing it."
+    )
+    assert Notification.objects.get(recipient=contributor).url == reverse("collections:list")
 
 
 # --- Events: contacting the organiser -----------------------------------------------------------

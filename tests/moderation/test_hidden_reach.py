@@ -77,6 +77,41 @@ def test_a_moderator_reads_a_removed_message_too_marked_as_removed(moderator):
     assert "Illegal stuff" not in _client(message.author).get(url).content.decode()
 
 
+def test_a_deleted_conversation_leaves_its_starters_reach_until_the_deletion_is_undone(
+    moderator,
+):
+    hidden = ConversationFactory(title="Rude but editable")
+    deleted = ConversationFactory(title="Unlawful thread")
+    _hide(moderator, "conversation", hidden.pk)
+    action = _hide(moderator, "conversation", deleted.pk, kind=ActionKind.DELETE, confirmed=True)
+
+    # Hidden: the starter still reads it, to change it and ask for it back.
+    assert (
+        "Rude but editable"
+        in _client(hidden.starter).get(hidden.get_absolute_url()).content.decode()
+    )
+    starter_page = _client(deleted.starter).get(deleted.get_absolute_url()).content.decode()
+    assert "This conversation was hidden by the moderators." in starter_page
+    assert "Unlawful thread" not in starter_page
+    assert (
+        _token_client(deleted.starter).get(f"/api/v1/conversations/{deleted.pk}").status_code == 404
+    )
+    # Kept: the moderators still read it.
+    assert (
+        "Unlawful thread"
+        in _client(ModeratorFactory()).get(deleted.get_absolute_url()).content.decode()
+    )
+
+    services.action_undo(
+        moderator=ModeratorFactory(), action_id=action.pk, reason="Lawful after all."
+    )
+    assert (
+        "Unlawful thread"
+        in _client(deleted.starter).get(deleted.get_absolute_url()).content.decode()
+    )
+    assert "Unlawful thread" in _client().get(deleted.get_absolute_url()).content.decode()
+
+
 def test_the_api_gives_a_hidden_messages_text_to_moderators_and_its_author_only(moderator):
     message = MessageFactory(body="You are all idiots")
     _hide(moderator, "message", message.pk)
@@ -189,12 +224,16 @@ def test_an_owner_removing_others_items_and_contributors_is_logged_like_a_starte
     mine = ConnectionFactory(collection=collection)
 
     collection_services.connection_remove(
-        actor=owner, collection_id=collection.pk, item_id=theirs.item_id
+        actor=owner, collection_id=collection.pk, item_id=theirs.item_id, reason="Off topic."
     )
     collection_services.connection_remove(
         actor=owner, collection_id=collection.pk, item_id=mine.item_id
     )
-    response = _token_client(owner).delete(f"/api/v1/collections/{collection.pk}/contributors/bob")
+    response = _token_client(owner).delete(
+        f"/api/v1/collections/{collection.pk}/contributors/bob",
+        {"reason": "Ads."},
+        content_type="application/json",
+    )
     assert response.status_code == 204
 
     entries = list(LogEntry.objects.filter(target_kind="collection").order_by("id"))
@@ -218,7 +257,7 @@ def test_a_moderator_removing_an_item_is_logged_as_a_moderator_and_leaving_is_no
     theirs = ConnectionFactory(collection=collection, item=ItemFactory(author=bob))
     moderator = ModeratorFactory(handle="mod")
     collection_services.connection_remove(
-        actor=moderator, collection_id=collection.pk, item_id=theirs.item_id
+        actor=moderator, collection_id=collection.pk, item_id=theirs.item_id, reason="Spam."
     )
     collection_services.contributor_remove(actor=bob, collection_id=collection.pk, handle="bob")
     entry = LogEntry.objects.get(target_kind="collection")

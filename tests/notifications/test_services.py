@@ -24,6 +24,9 @@ EMAILED_BY_DEFAULT = {
     NotificationKind.COLLECTION_SUBMISSION,
     NotificationKind.COLLECTION_CONTRIBUTOR_INVITATION,
     NotificationKind.COLLECTION_CONTRIBUTION_REQUEST,
+    # Removed by the owner, with the reason (issue 6 item 8): what they added is gone.
+    NotificationKind.COLLECTION_ITEM_REMOVED,
+    NotificationKind.COLLECTION_CONTRIBUTOR_REMOVED,
     # Moderators' decisions and their outcomes (D4, D5): statements of reasons go by email too.
     NotificationKind.MODERATION_STATEMENT,
     NotificationKind.MODERATION_REPORT_OUTCOME,
@@ -69,6 +72,22 @@ def test_a_notification_is_unread_and_says_who_did_what_where(member, ada, notif
             NotificationKind.CONVERSATION_PARTICIPANT_REMOVED,
             {"title": "Birds", "reason": "Off topic"},
             "You were removed from “Birds”: Off topic",
+        ),
+        (
+            NotificationKind.COLLECTION_ITEM_REMOVED,
+            {"title": "Rivers", "item": "The Seine", "reason": "Not about rivers"},
+            "Your item “The Seine” was taken out of “Rivers”: Not about rivers",
+        ),
+        (
+            # An item the moderators hid from them is not named.
+            NotificationKind.COLLECTION_ITEM_REMOVED,
+            {"title": "Rivers", "reason": "Against the rules"},
+            "Your item (hidden by the moderators) was taken out of “Rivers”: Against the rules",
+        ),
+        (
+            NotificationKind.COLLECTION_CONTRIBUTOR_REMOVED,
+            {"title": "Rivers", "reason": "Spam"},
+            "You were removed as a contributor to “Rivers”: Spam",
         ),
     ],
 )
