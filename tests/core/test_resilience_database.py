@@ -62,6 +62,7 @@ def test_a_database_outage_answers_503_then_the_same_server_recovers(
     assert status == 503
     assert int(headers["Retry-After"]) > 0
     assert '<html lang="fr"' in body  # in the language asked for
+    assert "<h1>Indisponible un instant</h1>" in body
     assert "Traceback" not in body
     status, headers, body = fetch(api)
     assert status == 503
