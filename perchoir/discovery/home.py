@@ -165,32 +165,46 @@ def _activity(conversation: Conversation, count: int) -> FeedEvent:
     )
 
 
-def _followed_conversations(context: HomeContext) -> list[FeedEvent]:
-    """Conversations started by people the viewer follows, that the viewer is not in."""
-    viewer, before, limit = context.viewer, context.before, context.limit
-    conversations = (
-        conversations_findable(viewer)
-        .filter(
-            starter__in=Follow.objects.filter(follower=viewer).values("followed_id"),
+def _started_by_followed(
+    context: HomeContext, things: QuerySet[Any], *, owner: str, kind: str, summary: Promise
+) -> list[FeedEvent]:
+    """What people the viewer follows started (conversations, collections), newest first."""
+    things = (
+        things.filter(
+            **{f"{owner}__in": Follow.objects.filter(follower=context.viewer).values("followed_id")}
         )
-        .filter(person_findable("starter", viewer, context.hidden_people))
-        .exclude(participants__user=viewer)
-        .select_related("starter")
-        .only(*_title_of(), *_name_of("starter"), "created_at")
+        .select_related(owner)
+        .only(*_title_of(), *_name_of(owner), "created_at")
     )
-    if before is not None:
-        conversations = conversations.filter(created_at__lt=before)
+    if context.before is not None:
+        things = things.filter(created_at__lt=context.before)
     return [
         FeedEvent(
-            kind="followed_conversation",
-            at=conversation.created_at,
-            title=conversation.title,
-            url=conversation.get_absolute_url(),
-            summary=_("started a conversation"),
-            actor=conversation.starter,
+            kind=kind,
+            at=thing.created_at,
+            title=thing.title,
+            url=thing.get_absolute_url(),
+            summary=summary,
+            actor=getattr(thing, owner),
         )
-        for conversation in conversations.order_by("-created_at", "-id")[:limit]
+        for thing in things.order_by("-created_at", "-id")[: context.limit]
     ]
+
+
+def _followed_conversations(context: HomeContext) -> list[FeedEvent]:
+    """Conversations started by people the viewer follows, that the viewer is not in."""
+    conversations = (
+        conversations_findable(context.viewer)
+        .filter(person_findable("starter", context.viewer, context.hidden_people))
+        .exclude(participants__user=context.viewer)
+    )
+    return _started_by_followed(
+        context,
+        conversations,
+        owner="starter",
+        kind="followed_conversation",
+        summary=_("started a conversation"),
+    )
 
 
 def _followed_collections(context: HomeContext) -> QuerySet[Collection]:
@@ -261,26 +275,13 @@ def _collection_items(context: HomeContext) -> list[FeedEvent]:
 
 def _followed_peoples_collections(context: HomeContext) -> list[FeedEvent]:
     """Collections created by people the viewer follows."""
-    viewer, before, limit = context.viewer, context.before, context.limit
-    collections = (
-        collections_findable(viewer, context.hidden_people)
-        .filter(owner__in=Follow.objects.filter(follower=viewer).values("followed_id"))
-        .select_related("owner")
-        .only(*_title_of(), *_name_of("owner"), "created_at")
+    return _started_by_followed(
+        context,
+        collections_findable(context.viewer, context.hidden_people),
+        owner="owner",
+        kind="followed_collection",
+        summary=_("created a collection"),
     )
-    if before is not None:
-        collections = collections.filter(created_at__lt=before)
-    return [
-        FeedEvent(
-            kind="followed_collection",
-            at=collection.created_at,
-            title=collection.title,
-            url=collection.get_absolute_url(),
-            summary=_("created a collection"),
-            actor=collection.owner,
-        )
-        for collection in collections.order_by("-created_at", "-id")[:limit]
-    ]
 
 
 def register_collection_sources() -> None:
