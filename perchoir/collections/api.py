@@ -20,7 +20,7 @@ from perchoir.api.auth import OPTIONAL, OPTIONAL_SECURITY
 from perchoir.api.errors import ErrorOut, error_responses
 from perchoir.api.openapi import doc
 from perchoir.api.pagination import NewestFirst
-from perchoir.core.errors import Forbidden, InvalidInput, NotAuthenticated
+from perchoir.core.errors import InvalidInput, NotAuthenticated
 from perchoir.core.types import AuthenticatedRequest
 from perchoir.media.models import Image
 from perchoir.media.selectors import image_thumbnail_urls, image_url
@@ -938,11 +938,9 @@ def event_contact(
     summary=doc(gettext_lazy("Items waiting for the owner's approval")),
 )
 def submissions(request: AuthenticatedRequest, collection_id: int) -> object:
-    collection, _standing = selectors.collection_get_for_viewer(
+    collection, _standing = selectors.collection_get_for_manager(
         viewer=request.user, collection_id=collection_id
     )
-    if not permissions.can_manage(request.user, collection):
-        raise Forbidden(_("Only the owner of the collection does this."))
     return [_connection(request, c) for c in selectors.pending_connections(collection=collection)]
 
 
@@ -955,11 +953,9 @@ def submissions(request: AuthenticatedRequest, collection_id: int) -> object:
     ),
 )
 def hidden_items(request: AuthenticatedRequest, collection_id: int) -> object:
-    collection, _standing = selectors.collection_get_for_viewer(
+    collection, _standing = selectors.collection_get_for_manager(
         viewer=request.user, collection_id=collection_id
     )
-    if not permissions.can_manage(request.user, collection):
-        raise Forbidden(_("Only the owner of the collection does this."))
     return [
         {
             "item_id": connection.item_id,
@@ -1100,11 +1096,9 @@ def join(request: AuthenticatedRequest, collection_id: int, payload: CollectionJ
     summary=doc(gettext_lazy("Requests to contribute, waiting for the owner")),
 )
 def requests_list(request: AuthenticatedRequest, collection_id: int) -> object:
-    collection, _standing = selectors.collection_get_for_viewer(
+    collection, _standing = selectors.collection_get_for_manager(
         viewer=request.user, collection_id=collection_id
     )
-    if not permissions.can_manage(request.user, collection):
-        raise Forbidden(_("Only the owner of the collection does this."))
     return [
         {
             "id": r.pk,

@@ -6,7 +6,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from perchoir.accounts.models import User
-from perchoir.core.errors import InvalidInput, NotFound
+from perchoir.core.errors import Forbidden, InvalidInput, NotFound
 from perchoir.moderation.hiding import HiddenByModerators, hidden_where
 
 from .models import (
@@ -23,7 +23,15 @@ from .models import (
     RequestStatus,
     Visibility,
 )
-from .permissions import Standing, Viewer, can_see_item, can_view, is_member, is_owner
+from .permissions import (
+    Standing,
+    Viewer,
+    can_manage,
+    can_see_item,
+    can_view,
+    is_member,
+    is_owner,
+)
 
 PAGE_SIZE = 60
 MAX_PAGE_SIZE = 100
@@ -75,6 +83,19 @@ def collection_get_for_viewer(
         raise NotFound()
     if collection.hidden_from(viewer):
         raise HiddenByModerators(collection, _("This collection was hidden by the moderators."))
+    return collection, standing
+
+
+def collection_get_for_manager(
+    *, viewer: Viewer, collection_id: int, for_update: bool = False
+) -> tuple[Collection, Standing]:
+    """As `collection_get_for_viewer`, for what only its owner (or a moderator) does: Forbidden
+    for anyone else who may see it."""
+    collection, standing = collection_get_for_viewer(
+        viewer=viewer, collection_id=collection_id, for_update=for_update
+    )
+    if not can_manage(viewer, collection):
+        raise Forbidden(_("Only the owner of the collection does this."))
     return collection, standing
 
 

@@ -71,7 +71,11 @@ from .models import (
     RequestStatus,
     Visibility,
 )
-from .selectors import collection_get_for_viewer, connection_get_for_viewer
+from .selectors import (
+    collection_get_for_manager,
+    collection_get_for_viewer,
+    connection_get_for_viewer,
+)
 
 if TYPE_CHECKING:
     from perchoir.conversations.models import Conversation
@@ -192,11 +196,9 @@ def collection_create(
 
 
 def _collection_for_manager(actor: User, collection_id: int) -> Collection:
-    collection, _standing = collection_get_for_viewer(
+    collection, _standing = collection_get_for_manager(
         viewer=actor, collection_id=collection_id, for_update=True
     )
-    if not permissions.can_manage(actor, collection):
-        raise Forbidden(_("Only the owner of the collection does this."))
     return collection
 
 

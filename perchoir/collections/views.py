@@ -106,11 +106,9 @@ def collection_create(request: AuthenticatedRequest) -> HttpResponse:
 
 @login_required
 def collection_edit(request: AuthenticatedRequest, collection_id: int) -> HttpResponse:
-    collection, standing = selectors.collection_get_for_viewer(
+    collection, standing = selectors.collection_get_for_manager(
         viewer=request.user, collection_id=collection_id
     )
-    if not permissions.can_manage(request.user, collection):
-        raise Forbidden(_("Only the owner of the collection does this."))
     initial = {
         "title": collection.title,
         "description": collection.description,
@@ -505,11 +503,9 @@ def event_contact(request: AuthenticatedRequest, collection_id: int, item_id: in
 
 @login_required
 def queue(request: AuthenticatedRequest, collection_id: int) -> HttpResponse:
-    collection, standing = selectors.collection_get_for_viewer(
+    collection, standing = selectors.collection_get_for_manager(
         viewer=request.user, collection_id=collection_id
     )
-    if not permissions.can_manage(request.user, collection):
-        raise Forbidden(_("Only the owner of the collection does this."))
     context = _context(request, collection, standing)
     context["pending"] = selectors.pending_connections(collection=collection)
     context["hidden"] = selectors.connections_hidden_from_owner(collection=collection)
