@@ -1053,7 +1053,7 @@ def contributor_remove(
 
 @router.post(
     "/{collection_id}/invitation",
-    response={200: CollectionOut, **error_responses(404, 409)},
+    response={200: CollectionOut, **error_responses(403, 404, 409)},
     summary=doc(gettext_lazy("Accept or decline an invitation to contribute")),
 )
 def invitation_answer(

@@ -1,8 +1,8 @@
 """Who may do what in a collection: pure predicates, no queries.
 
-`Standing` says where the viewer stands (contributor, invited); selectors fetch it with the
-collection. Moderators do not see private collections (they are the owner's and contributors'),
-but they may take any item out of a collection they can see.
+`Standing` says where the viewer stands (contributor, invited, across a block from the owner);
+selectors fetch it with the collection. Moderators do not see private collections (they are the
+owner's and contributors'), but they may take any item out of a collection they can see.
 """
 
 from dataclasses import dataclass
@@ -30,6 +30,8 @@ class Standing:
     is_contributor: bool = False
     invited: bool = False
     following: bool = False
+    # The viewer and the owner blocked one another (either way): no asking in, no following.
+    blocked: bool = False
 
 
 def is_member(viewer: Viewer) -> bool:
@@ -69,7 +71,11 @@ def can_add(viewer: Viewer, collection: Collection, standing: Standing) -> bool:
         return True
     if is_contributor(viewer, collection, standing):
         return True
-    return is_member(viewer) and collection.policy == ContributionPolicy.ANYONE
+    return (
+        is_member(viewer)
+        and collection.policy == ContributionPolicy.ANYONE
+        and not standing.blocked
+    )
 
 
 def can_submit(viewer: Viewer, collection: Collection, standing: Standing) -> bool:
@@ -77,6 +83,7 @@ def can_submit(viewer: Viewer, collection: Collection, standing: Standing) -> bo
     return (
         is_member(viewer)
         and collection.policy == ContributionPolicy.SUBMIT
+        and not standing.blocked
         and can_view(viewer, collection, standing)
         and not can_add(viewer, collection, standing)
     )
@@ -108,6 +115,7 @@ def can_request_to_contribute(viewer: Viewer, collection: Collection, standing: 
         and not is_owner(viewer, collection)
         and not standing.is_contributor
         and not standing.invited
+        and not standing.blocked
         and collection.policy in (ContributionPolicy.INVITED, ContributionPolicy.SUBMIT)
         and can_view(viewer, collection, standing)
     )
@@ -117,6 +125,7 @@ def can_follow(viewer: Viewer, collection: Collection, standing: Standing) -> bo
     return (
         is_member(viewer)
         and not is_owner(viewer, collection)
+        and not standing.blocked
         and can_view(viewer, collection, standing)
     )
 

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from perchoir.accounts.models import User
 from perchoir.core.errors import Forbidden, InvalidInput, NotFound
+from perchoir.follows.selectors import block_between_exists
 from perchoir.moderation.hiding import HiddenByModerators, hidden_where
 
 from .models import (
@@ -68,6 +69,7 @@ def collection_get_for_viewer(
             viewer_following=Exists(
                 CollectionFollow.objects.filter(collection=OuterRef("pk"), user_id=viewer_id)
             ),
+            viewer_blocked=block_between_exists(viewer_id, OuterRef("owner_id")),
         )
     if for_update:
         collections = collections.select_for_update(of=("self",))
@@ -78,6 +80,7 @@ def collection_get_for_viewer(
         is_contributor=bool(getattr(collection, "viewer_contributor", False)),
         invited=bool(getattr(collection, "viewer_invited", False)),
         following=bool(getattr(collection, "viewer_following", False)),
+        blocked=bool(getattr(collection, "viewer_blocked", False)),
     )
     if not can_view(viewer, collection, standing):
         raise NotFound()

@@ -34,6 +34,7 @@ from perchoir.discovery.services import (
     search_index_collection,
     search_index_item,
 )
+from perchoir.follows.selectors import people_blocked_with
 from perchoir.invitations.models import PendingInvitation, PendingInvitationTargetKind
 from perchoir.invitations.services import InvitationTarget, pending_invitation_create
 from perchoir.links.addresses import url_normalise
@@ -293,6 +294,35 @@ def participation_end(*, user: User) -> None:
     _items_changed(Connection.objects.filter(item_id__in=recommended).values("collection_id"))
 
 
+@transaction.atomic
+def ties_end_across_block(*, person: User, other: User) -> None:
+    """Two people are across a block now: the pending invitations between them, and each one's
+    requests and submitted items waiting in the other's collections, are declined (kept, as when
+    someone leaves); each stops following the other's collections. Contributions stay."""
+    now = timezone.now()
+    invitations = Q()
+    for one, two in ((person, other), (other, person)):
+        invitations |= Q(invitee=one) & (Q(inviter=two) | Q(collection__owner=two))
+    ContributorInvitation.objects.filter(invitations, status=RequestStatus.PENDING).update(
+        status=RequestStatus.DECLINED, decided_at=now
+    )
+    ContributionRequest.objects.filter(
+        Q(requester=person, collection__owner=other) | Q(requester=other, collection__owner=person),
+        status=RequestStatus.PENDING,
+    ).update(status=RequestStatus.DECLINED, decided_at=now)
+    Connection.objects.filter(
+        Q(added_by=person, collection__owner=other) | Q(added_by=other, collection__owner=person),
+        status=ConnectionStatus.PENDING,
+    ).update(status=ConnectionStatus.DECLINED, decided_at=now)
+    follows = CollectionFollow.objects.filter(
+        Q(user=person, collection__owner=other) | Q(user=other, collection__owner=person)
+    )
+    followed = list(follows.values_list("collection_id", flat=True))
+    if followed:
+        follows.delete()
+        Collection.objects.filter(pk__in=followed).update(follower_count=F("follower_count") - 1)
+
+
 def _log_power(
     collection: Collection,
     actor: User,
@@ -540,6 +570,8 @@ def contribution_status_for(
         return ConnectionStatus.PENDING
     if collection.policy == ContributionPolicy.ONLY_ME:
         raise Forbidden(_("Only its owner adds items to this collection."))
+    if standing.blocked and permissions.is_member(actor):
+        raise Forbidden(_("You cannot add items to this collection."))
     if collection.policy == ContributionPolicy.INVITED:
         raise Forbidden(
             _("Only invited contributors add items to this collection; you may ask to contribute.")
@@ -749,6 +781,8 @@ def connection_decide(
         raise NotFound()
     if connection.status != ConnectionStatus.PENDING:
         raise Conflict(_("This submission was already answered."))
+    if approve and _across_block(connection.added_by, collection.owner_id):
+        raise Forbidden(_("You cannot approve this submission."))
     connection.status = ConnectionStatus.APPROVED if approve else ConnectionStatus.DECLINED
     connection.decided_by = actor
     connection.decided_at = timezone.now()
@@ -944,7 +978,11 @@ def contributor_invite(*, actor: User, collection_id: int, addresses: list[str])
     """The owner invites contributors by handle, email address or provider:username; people
     without an account get a waiting invitation, claimed when they arrive."""
     # The conversations app's parsing of "who": handles, verified emails, linked identities.
-    from perchoir.conversations.services import _members_for, _split_addresses
+    from perchoir.conversations.services import (
+        _members_for,
+        _refuse_across_blocks,
+        _split_addresses,
+    )
 
     collection = _collection_for_manager(actor, collection_id)
     if collection.policy == ContributionPolicy.ONLY_ME:
@@ -958,6 +996,7 @@ def contributor_invite(*, actor: User, collection_id: int, addresses: list[str])
         )
     ratelimit_hit("collection-invite", str(actor.pk), limit=INVITE_LIMIT, period=INVITE_PERIOD)
     members, others = _members_for(words)
+    _refuse_across_blocks(members, inviter=actor, host_id=collection.owner_id)
     outcome = InviteOutcome()
     target = InvitationTarget(
         kind=PendingInvitationTargetKind.COLLECTION, id=collection.pk, title=collection.title
@@ -976,6 +1015,10 @@ def contributor_invite(*, actor: User, collection_id: int, addresses: list[str])
         elif _invitation_open(collection=collection, invitee=person, inviter=actor):
             outcome.invited.append(person)
     return outcome
+
+
+def _across_block(person: User, *others_ids: int) -> bool:
+    return bool(people_blocked_with(people_ids={person.pk}, others_ids=set(others_ids)))
 
 
 def _invitation_open(*, collection: Collection, invitee: User, inviter: User) -> bool:
@@ -1001,6 +1044,8 @@ def pending_invitation_claimed(invitation: PendingInvitation, user: User) -> Non
     collection = Collection.objects.filter(pk=invitation.target_id).first()
     if collection is None or Contributor.objects.filter(collection=collection, user=user).exists():
         return
+    if _across_block(user, invitation.inviter_id, collection.owner_id):
+        return  # claimed, but it leads nowhere while a block stands
     _invitation_open(collection=collection, invitee=user, inviter=invitation.inviter)
 
 
@@ -1022,7 +1067,7 @@ def _contributor_add(collection: Collection, user: User, added_by: User | None) 
 def contributor_invitation_answer(
     *, user: User, collection_id: int, accept: bool
 ) -> Contributor | None:
-    collection, _standing = collection_get_for_viewer(
+    collection, standing = collection_get_for_viewer(
         viewer=user, collection_id=collection_id, for_update=True
     )
     invitation = (
@@ -1032,6 +1077,8 @@ def contributor_invitation_answer(
     )
     if invitation is None:
         raise Conflict(_("There is no invitation waiting for you in this collection."))
+    if accept and (standing.blocked or _across_block(user, invitation.inviter_id)):
+        raise Forbidden(_("You cannot accept this invitation."))
     if accept:
         return _contributor_add(collection, user, invitation.inviter)
     invitation.status = RequestStatus.DECLINED
@@ -1065,6 +1112,8 @@ def collection_join_by_link(*, user: User, collection_id: int, token: str) -> Co
         raise Conflict(_("This is your own collection."))
     if collection.policy == ContributionPolicy.ONLY_ME:
         raise Forbidden(_("For now, only its owner adds items to this collection."))
+    if _across_block(user, collection.owner_id):
+        raise Forbidden(_("You cannot contribute to this collection."))
     return _contributor_add(collection, user, collection.owner)
 
 
@@ -1079,6 +1128,8 @@ def contribution_request_create(
     if not permissions.can_request_to_contribute(requester, collection, standing):
         if standing.is_contributor:
             raise Conflict(_("You already contribute to this collection."))
+        if standing.blocked:
+            raise Forbidden(_("You cannot ask to contribute to this collection."))
         raise Forbidden(_("This collection does not take requests to contribute."))
     message = _clean_text(message, field_name="message", max_length=REQUEST_MESSAGE_MAX_LENGTH)
     existing = ContributionRequest.objects.filter(
@@ -1117,6 +1168,8 @@ def contribution_request_decide(
         raise NotFound()
     if request.status != RequestStatus.PENDING:
         raise Conflict(_("This request was already answered."))
+    if approve and _across_block(request.requester, actor.pk, collection.owner_id):
+        raise Forbidden(_("You cannot approve this request."))
     if approve:
         _contributor_add(collection, request.requester, actor)
         request.status = RequestStatus.APPROVED
@@ -1219,6 +1272,8 @@ def collection_follow(*, user: User, collection_id: int, follow: bool) -> Collec
         viewer=user, collection_id=collection_id, for_update=True
     )
     if follow and not permissions.can_follow(user, collection, standing):
+        if standing.blocked:
+            raise Forbidden(_("You cannot follow this collection."))
         raise Forbidden(_("You cannot follow your own collection."))
     if follow:
         _row, created = CollectionFollow.objects.get_or_create(collection=collection, user=user)
@@ -1253,6 +1308,10 @@ def event_organiser_contact(
         raise InvalidInput.for_field("message", _("Only events have an organiser to contact."))
     if item.author_id == user.pk:
         raise InvalidInput.for_field("message", _("You organise this event."))
+    if _across_block(user, item.author_id):
+        raise InvalidInput.for_field(
+            "message", _("You cannot contact the organiser of this event.")
+        )
     if not message.strip():
         raise InvalidInput.for_field("message", _("Write your message to the organiser."))
     return conversation_start(

@@ -942,7 +942,7 @@ def invite(
 
 @router.post(
     "/{conversation_id}/invitation/accept",
-    response={200: ParticipantOut, **error_responses(404, 409)},
+    response={200: ParticipantOut, **error_responses(403, 404, 409)},
     summary=doc(gettext_lazy("Accept your invitation and take part")),
 )
 def invitation_accept(request: AuthenticatedRequest, conversation_id: int) -> object:

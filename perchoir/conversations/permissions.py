@@ -1,7 +1,8 @@
 """Who may do what in a conversation: pure predicates, no queries.
 
-`membership` is the viewer's Participant row in the conversation (None if they never joined) and
-`invited` whether an invitation waits for them; selectors fetch both with the conversation.
+`membership` is the viewer's Participant row in the conversation (None if they never joined),
+`invited` whether an invitation waits for them and `blocked` whether the viewer and the starter
+are across a block (either way); selectors fetch them with the conversation.
 """
 
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ class Standing:
 
     membership: Participant | None = None
     invited: bool = False
+    # The viewer and the starter blocked one another (either way): no asking in.
+    blocked: bool = False
 
     @property
     def is_participant(self) -> bool:
@@ -60,11 +63,13 @@ def can_invite(viewer: Viewer, conversation: Conversation, standing: Standing) -
 
 
 def can_ask_to_join(viewer: Viewer, conversation: Conversation, standing: Standing) -> bool:
-    """A reader who is not in the conversation (and was not removed from it) may ask."""
+    """A reader who is not in the conversation (and was not removed from it, and is not across a
+    block from its starter) may ask."""
     return (
         is_member(viewer)
         and standing.membership is None
         and not standing.invited
+        and not standing.blocked
         and not conversation.is_locked
         and can_view(viewer, conversation, standing)
     )
@@ -74,6 +79,7 @@ def can_suggest(viewer: Viewer, conversation: Conversation, standing: Standing) 
     return (
         is_member(viewer)
         and not standing.is_participant
+        and not standing.blocked
         and not conversation.is_locked
         and can_view(viewer, conversation, standing)
     )

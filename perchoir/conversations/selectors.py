@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from perchoir.accounts.models import User
 from perchoir.core.errors import NotFound
+from perchoir.follows.selectors import block_between_exists
 from perchoir.moderation.hiding import HiddenByModerators
 
 from .models import (
@@ -49,7 +50,8 @@ def conversation_get_for_viewer(
                     invitee_id=viewer_id,
                     status=RequestStatus.PENDING,
                 )
-            )
+            ),
+            viewer_blocked=block_between_exists(viewer_id, OuterRef("starter_id")),
         )
     if for_update:
         conversations = conversations.select_for_update(of=("self",))
@@ -62,7 +64,11 @@ def conversation_get_for_viewer(
             conversation=conversation, user_id=viewer_id
         ).first()
     invited = bool(getattr(conversation, "viewer_invited", False))
-    standing = Standing(membership=membership, invited=invited)
+    standing = Standing(
+        membership=membership,
+        invited=invited,
+        blocked=bool(getattr(conversation, "viewer_blocked", False)),
+    )
     if not can_view(viewer, conversation, standing):
         raise NotFound()
     if conversation.hidden_from(viewer):

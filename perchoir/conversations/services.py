@@ -22,6 +22,7 @@ from perchoir.core.markdown import link_mentions, mentioned_handles, render_mark
 from perchoir.core.ratelimit import ratelimit_hit
 from perchoir.core.text import text_clean
 from perchoir.discovery.services import search_index_conversation, search_index_message
+from perchoir.follows.selectors import people_blocked_with
 from perchoir.invitations.models import PendingInvitation, PendingInvitationTargetKind
 from perchoir.invitations.services import InvitationTarget, pending_invitation_create
 from perchoir.links.addresses import url_normalise
@@ -585,6 +586,7 @@ def conversation_invite(
         )
     ratelimit_hit("conversation-invite", str(inviter.pk), limit=INVITE_LIMIT, period=INVITE_PERIOD)
     members, others = _members_for(words)
+    _refuse_across_blocks(members, inviter=inviter, host_id=conversation.starter_id)
     outcome = InviteOutcome()
     target = InvitationTarget(
         kind=PendingInvitationTargetKind.CONVERSATION, id=conversation.pk, title=conversation.title
@@ -614,6 +616,28 @@ def conversation_invite(
     return outcome
 
 
+def _refuse_across_blocks(members: dict[str, User], *, inviter: User, host_id: int) -> None:
+    """Nobody is invited across a block with the inviter or with the host (the starter, the
+    owner), either way. The whole list is refused, as for an unknown handle, with words that do
+    not tell who blocked whom."""
+    refused = people_blocked_with(
+        people_ids={inviter.pk, host_id}, others_ids={person.pk for person in members.values()}
+    )
+    if refused:
+        named = [
+            "@" + person.handle if _is_handle(word) else word
+            for word, person in members.items()
+            if person.pk in refused
+        ]
+        raise InvalidInput.for_field(
+            "invitees", _("You cannot invite %(people)s.") % {"people": ", ".join(named)}
+        )
+
+
+def _across_block(person: User, *others_ids: int) -> bool:
+    return bool(people_blocked_with(people_ids={person.pk}, others_ids=set(others_ids)))
+
+
 def _invitation_open(*, conversation: Conversation, invitee: User, inviter: User) -> bool:
     """Create a pending invitation and notify; False if one already waited."""
     if Invitation.objects.filter(
@@ -640,6 +664,8 @@ def pending_invitation_claimed(invitation: PendingInvitation, user: User) -> Non
         return
     if Participant.objects.filter(conversation=conversation, user=user).exists():
         return
+    if _across_block(user, invitation.inviter_id, conversation.starter_id):
+        return  # claimed, but it leads nowhere while a block stands
     _invitation_open(conversation=conversation, invitee=user, inviter=invitation.inviter)
 
 
@@ -656,12 +682,14 @@ def _pending_invitation_for(conversation: Conversation, user: User) -> Invitatio
 
 @transaction.atomic
 def invitation_accept(*, user: User, conversation_id: int) -> Participant:
-    conversation, _standing = conversation_get_for_viewer(
+    conversation, standing = conversation_get_for_viewer(
         viewer=user, conversation_id=conversation_id, for_update=True
     )
     invitation = _pending_invitation_for(conversation, user)
     if conversation.is_locked:
         raise Forbidden(_("This conversation is locked: nobody can join for now."))
+    if standing.blocked or _across_block(user, invitation.inviter_id):
+        raise Forbidden(_("You cannot accept this invitation."))
     invitation.status = RequestStatus.APPROVED
     invitation.decided_at = timezone.now()
     invitation.save(update_fields=["status", "decided_at"])
@@ -712,6 +740,25 @@ def conversation_leave(*, user: User, conversation_id: int) -> None:
     standing.membership.delete()
 
 
+@transaction.atomic
+def invitations_withdraw_across_block(*, person: User, other: User) -> None:
+    """Two people are across a block now: the pending invitations between them, and those and
+    the requests (to join, suggested messages) of each into the other's conversations, are
+    withdrawn; kept with their state, as when someone leaves. Participation stays."""
+    now = timezone.now()
+    between = Q()
+    for one, two in ((person, other), (other, person)):
+        between |= Q(invitee=one) & (Q(inviter=two) | Q(conversation__starter=two))
+    Invitation.objects.filter(between, status=RequestStatus.PENDING).update(
+        status=RequestStatus.WITHDRAWN, decided_at=now
+    )
+    JoinRequest.objects.filter(
+        Q(requester=person, conversation__starter=other)
+        | Q(requester=other, conversation__starter=person),
+        status=RequestStatus.PENDING,
+    ).update(status=RequestStatus.WITHDRAWN, decided_at=now)
+
+
 # --- Asking to join, suggesting a message (B5) --------------------------------------------------
 
 
@@ -732,6 +779,8 @@ def join_request_create(*, requester: User, conversation_id: int, pitch: str) ->
         raise Conflict(_("You are invited already: accept the invitation to join."))
     if standing.membership is not None:
         raise Forbidden(_("You were removed from this conversation; you cannot ask to join again."))
+    if standing.blocked:
+        raise Forbidden(_("You cannot ask to join this conversation."))
     if not permissions.can_ask_to_join(requester, conversation, standing):
         raise Forbidden(_("This conversation is locked: nobody can join for now."))
     pitch = " ".join(pitch.split())
@@ -777,6 +826,8 @@ def suggestion_create(*, requester: User, conversation_id: int, body: str) -> Jo
     )
     if standing.is_participant:
         raise Conflict(_("You take part in this conversation: post your message directly."))
+    if standing.blocked:
+        raise Forbidden(_("You cannot suggest a message in this conversation."))
     if not permissions.can_suggest(requester, conversation, standing):
         raise Forbidden(_("This conversation is locked: nobody can post for now."))
     body = _clean_body(body)
@@ -828,6 +879,8 @@ def join_request_decide(
         raise Conflict(_("Someone has already answered this request."))
     if approve and conversation.is_locked:
         raise Forbidden(_("This conversation is locked: unlock it first."))
+    if approve and _across_block(request.requester, actor.pk, conversation.starter_id):
+        raise Forbidden(_("You cannot approve this request."))
     request.status = RequestStatus.APPROVED if approve else RequestStatus.DECLINED
     request.decided_by = actor
     request.decided_at = timezone.now()

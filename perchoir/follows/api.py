@@ -2,6 +2,7 @@
 
 import json
 from datetime import datetime
+from typing import cast
 
 from django.http import HttpRequest
 from django.urls import reverse
@@ -124,8 +125,10 @@ def _block_state(request: AuthenticatedRequest, handle: str) -> dict[str, object
     summary=doc(gettext_lazy("Block a person (blocking again changes nothing)")),
     description=doc(
         gettext_lazy(
-            "The follows between you end both ways and they cannot follow you again; neither "
-            "of you sees the other's content in home, explore or search. They are not told."
+            "The follows between you end both ways, of each other and of each other's "
+            "collections, and so do the invitations and requests waiting between you; neither "
+            "of you can follow, invite or ask the other again, nor sees the other's content in "
+            "home, explore or search. They are not told."
         )
     ),
 )
@@ -148,44 +151,55 @@ def _profile_url(request: HttpRequest, person: User) -> str:
     return request.build_absolute_uri(reverse("accounts:profile", kwargs={"handle": person.handle}))
 
 
+# Ninja resolvers are static: each list's schema gets its own, made once for the relation that
+# names the person in its rows (`follower` of a Follow, `blocked` of a Block...).
+PersonRow = Follow | Block
+
+
+def _person_resolvers(
+    relation: str,
+) -> tuple[
+    "staticmethod[[PersonRow], str]",
+    "staticmethod[[PersonRow], str]",
+    "staticmethod[[PersonRow, dict[str, HttpRequest]], str]",
+    "staticmethod[[PersonRow], datetime]",
+]:
+    """The resolvers of a FollowPersonOut whose rows name the person in `relation`."""
+
+    def person(row: PersonRow) -> User:
+        return cast(User, getattr(row, relation))
+
+    def handle(row: PersonRow) -> str:
+        return person(row).handle
+
+    def name(row: PersonRow) -> str:
+        return person(row).name
+
+    def profile_url(row: PersonRow, context: dict[str, HttpRequest]) -> str:
+        return _profile_url(context["request"], person(row))
+
+    def since(row: PersonRow) -> datetime:
+        return row.created_at
+
+    return staticmethod(handle), staticmethod(name), staticmethod(profile_url), staticmethod(since)
+
+
 class FollowerOut(FollowPersonOut):
     """Someone who follows the person, and since when."""
 
-    @staticmethod
-    def resolve_handle(obj: Follow) -> str:
-        return obj.follower.handle
-
-    @staticmethod
-    def resolve_name(obj: Follow) -> str:
-        return obj.follower.name
-
-    @staticmethod
-    def resolve_profile_url(obj: Follow, context: dict[str, HttpRequest]) -> str:
-        return _profile_url(context["request"], obj.follower)
-
-    @staticmethod
-    def resolve_since(obj: Follow) -> datetime:
-        return obj.created_at
+    resolve_handle, resolve_name, resolve_profile_url, resolve_since = _person_resolvers("follower")
 
 
 class FollowedOut(FollowPersonOut):
     """Someone the person follows, and since when."""
 
-    @staticmethod
-    def resolve_handle(obj: Follow) -> str:
-        return obj.followed.handle
+    resolve_handle, resolve_name, resolve_profile_url, resolve_since = _person_resolvers("followed")
 
-    @staticmethod
-    def resolve_name(obj: Follow) -> str:
-        return obj.followed.name
 
-    @staticmethod
-    def resolve_profile_url(obj: Follow, context: dict[str, HttpRequest]) -> str:
-        return _profile_url(context["request"], obj.followed)
+class BlockedOut(FollowPersonOut):
+    """Someone you block, and since when."""
 
-    @staticmethod
-    def resolve_since(obj: Follow) -> datetime:
-        return obj.created_at
+    resolve_handle, resolve_name, resolve_profile_url, resolve_since = _person_resolvers("blocked")
 
 
 @router.get(
@@ -208,26 +222,6 @@ def followers(request: HttpRequest, handle: str) -> object:
 @paginate(NewestFirst)
 def following(request: HttpRequest, handle: str) -> object:
     return selectors.following_list(person=profile_get_by_handle(handle))
-
-
-class BlockedOut(FollowPersonOut):
-    """Someone you block, and since when."""
-
-    @staticmethod
-    def resolve_handle(obj: Block) -> str:
-        return obj.blocked.handle
-
-    @staticmethod
-    def resolve_name(obj: Block) -> str:
-        return obj.blocked.name
-
-    @staticmethod
-    def resolve_profile_url(obj: Block, context: dict[str, HttpRequest]) -> str:
-        return _profile_url(context["request"], obj.blocked)
-
-    @staticmethod
-    def resolve_since(obj: Block) -> datetime:
-        return obj.created_at
 
 
 @router.get(

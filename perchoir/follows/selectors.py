@@ -57,6 +57,29 @@ def blocked_among(*, person: User, people_ids: Iterable[int]) -> set[int]:
     return {other for pair in rows for other in pair if other != person.pk}
 
 
+def people_blocked_with(*, people_ids: Iterable[int], others_ids: Iterable[int]) -> set[int]:
+    """Which of `others_ids` blocked any of `people_ids` or were blocked by one of them (one
+    query): an inviter and a conversation's starter, say, against the people invited."""
+    people, others = set(people_ids), set(others_ids)
+    if not people or not others:
+        return set()
+    rows = Block.objects.filter(
+        Q(blocker_id__in=people, blocked_id__in=others)
+        | Q(blocked_id__in=people, blocker_id__in=others)
+    ).values_list("blocker_id", "blocked_id")
+    return {other for pair in rows for other in pair if other in others}
+
+
+def block_between_exists(viewer_id: int, other: OuterRef) -> Exists:
+    """For an annotation: whether the viewer and the person of column `other` (the owner of a
+    collection, say) are across a block, either way; no extra query."""
+    return Exists(
+        Block.objects.filter(
+            Q(blocker_id=viewer_id, blocked_id=other) | Q(blocker_id=other, blocked_id=viewer_id)
+        )
+    )
+
+
 def blocks_of(*, user: User) -> QuerySet[Block]:
     """The people `user` blocked, the latest first, each with their avatar."""
     return (

@@ -7,10 +7,15 @@ from django.utils.translation import gettext as _
 
 from perchoir.accounts.identities import people_by_identities
 from perchoir.accounts.models import User
+from perchoir.collections.services import ties_end_across_block
+from perchoir.conversations.services import invitations_withdraw_across_block
 from perchoir.core.errors import Forbidden, InvalidInput, NotFound
 from perchoir.core.ratelimit import ratelimit_hit
 from perchoir.invitations.models import PendingInvitation
-from perchoir.invitations.services import pending_invitation_create
+from perchoir.invitations.services import (
+    pending_invitation_create,
+    pending_invitations_to_member_revoke,
+)
 
 from . import permissions, selectors
 from .models import Block, Follow, FollowImport, FollowImportEntry, FollowImportStatus, MatchKind
@@ -52,9 +57,11 @@ def follow_create(*, follower: User, handle: str) -> Follow:
 
 @transaction.atomic
 def block_create(*, blocker: User, handle: str) -> Block:
-    """`blocker` blocks `handle`: the follows between them end both ways, the blocked person
-    cannot follow them again, and neither sees the other in home, explore or search. Blocking
-    again changes nothing."""
+    """`blocker` blocks `handle`: the follows between them end both ways (of each other and of
+    each other's collections), so do the pending invitations and requests between them (kept,
+    withdrawn or declined); neither can follow, invite or ask the other again, and neither sees
+    the other in home, explore or search. Conversations they both take part in and collections
+    they contribute to stay as they are. Blocking again changes nothing."""
     person = User.objects.filter(handle__iexact=handle.removeprefix("@")).first()
     if person is None:
         raise NotFound()
@@ -67,11 +74,16 @@ def block_create(*, blocker: User, handle: str) -> Block:
     Follow.objects.filter(
         Q(follower=blocker, followed=person) | Q(follower=person, followed=blocker)
     ).delete()
+    invitations_withdraw_across_block(person=blocker, other=person)
+    ties_end_across_block(person=blocker, other=person)
+    pending_invitations_to_member_revoke(inviter=blocker, member=person)
+    pending_invitations_to_member_revoke(inviter=person, member=blocker)
     return block
 
 
 def block_delete(*, blocker: User, handle: str) -> None:
-    """Unblock `handle`; follows the block ended do not come back. Not blocking them is fine."""
+    """Unblock `handle`: following, inviting and asking work again between them, but the follows,
+    invitations and requests the block ended do not come back. Not blocking them is fine."""
     person = User.objects.filter(handle__iexact=handle.removeprefix("@")).first()
     if person is None:
         raise NotFound()

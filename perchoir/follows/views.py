@@ -75,6 +75,9 @@ def block(request: AuthenticatedRequest, handle: str) -> HttpResponse:
 def unblock(request: AuthenticatedRequest, handle: str) -> HttpResponse:
     services.block_delete(blocker=request.user, handle=handle)
     messages.success(request, _("You no longer block @%(handle)s.") % {"handle": handle})
+    messages.info(
+        request, _("The follows, invitations and requests that the block ended do not come back.")
+    )
     return _back(request, handle)
 
 

@@ -18,13 +18,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from perchoir.accounts.identities import people_by_identities
+from perchoir.accounts.identities import identity_list_for_user, people_by_identities
 from perchoir.accounts.models import Role, User
 from perchoir.core.email import email_send
 from perchoir.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from perchoir.core.models import SiteMode, SiteSettings
 from perchoir.core.ratelimit import ratelimit_hit
 from perchoir.core.selectors import site_settings_get
+from perchoir.follows.selectors import blocked_among, unblocked
 
 from .models import (
     InviteLink,
@@ -658,8 +659,29 @@ def pending_invitations_claim(
         pending_invitations_matching(provider=provider, username=username, email=email)
         .select_for_update()
         .exclude(inviter_id=user.id)
+        # Across a block they stay unclaimed: nothing reaches either side from the other.
+        .filter(unblocked(user, "inviter_id"))
     )
     return _pending_invitations_mark_claimed(user=user, invitations=invitations)
+
+
+def pending_invitations_to_member_revoke(*, inviter: User, member: User) -> int:
+    """Revoke `inviter`'s waiting invitations addressed to an email address or a linked identity
+    that `member` has now (they are across a block): none will be claimed. How many."""
+    emails = {member.email} | set(
+        EmailAddress.objects.filter(user=member).values_list("email", flat=True)
+    )
+    identities = {
+        (identity.provider, identity.username)
+        for identity in identity_list_for_user(user=member)
+        if identity.username
+    }
+    matching = PendingInvitation.objects.none()
+    for email in emails - {""}:
+        matching |= pending_invitations_matching(email=email)
+    for provider, username in identities:
+        matching |= pending_invitations_matching(provider=provider, username=username)
+    return matching.filter(inviter=inviter).update(revoked_at=timezone.now())
 
 
 def pending_invitation_unusable_message(status: str) -> str:
@@ -694,6 +716,8 @@ def pending_invitation_accept_as_member(*, user: User, token: str) -> PendingInv
         raise Conflict(_("You already have an account: this invitation is for someone new."))
     if invitation.inviter_id == user.id:
         raise Forbidden(_("This is your own invitation; it waits for the person you invited."))
+    if blocked_among(person=user, people_ids=[invitation.inviter_id]):
+        raise Forbidden(_("You cannot accept this invitation."))
     _pending_invitations_mark_claimed(user=user, invitations=[invitation])
     return invitation
 
