@@ -40,6 +40,8 @@ COLLECTIONS = 200
 ITEMS_PER_COLLECTION = 5
 CONVERSATIONS = 300
 SEARCH_PATH = "/search/?q=harbour+bicycle"
+# Fewer answered requests than this in a run give no percentile worth a verdict.
+MIN_ANSWERED = 20
 SESSION_FILE = "bench-discovery-session.txt"
 HOME = "home of @benchreader (signed in)"
 SEARCH = "search “harbour bicycle” (anonymous)"
@@ -128,7 +130,23 @@ def plant(  # type: ignore[no-untyped-def]
         f"Planted @{READER}: follows {len(people)} people and {len(shelves)} collections "
         f"({len(items)} items), takes part in {len(taken_part)} conversations."
     )
+    _statistics_refresh()
     index_build(out)
+
+
+def _statistics_refresh() -> None:
+    """The planner's statistics of the tables just filled (bench.dataset refreshed them before):
+    without them, PostgreSQL plans for the empty tables it last saw, until autovacuum passes."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "ANALYZE accounts_user, follows_follow, conversations_participant, "
+            "collections_collection, collections_item, collections_connection, "
+            "collections_collectionfollow"
+        )
 
 
 def index_build(out=print) -> None:  # type: ignore[no-untyped-def]
@@ -193,26 +211,30 @@ def _costs() -> dict[str, tuple[int, float, float, float]]:
     from django.test.utils import CaptureQueriesContext
 
     from perchoir.accounts.models import User
+    from perchoir.core.ratelimit import ratelimits_suspended
 
     member = Client(HTTP_HOST="127.0.0.1")
     member.force_login(User.objects.get(handle=READER))
     found: dict[str, tuple[int, float, float, float]] = {}
-    for name, client, path in (
-        (HOME, member, "/"),
-        (SEARCH, Client(HTTP_HOST="127.0.0.1"), SEARCH_PATH),
-    ):
-        client.get(path)
-        with CaptureQueriesContext(connection) as queries:
-            response = client.get(path)
-        if response.status_code != 200:
-            raise SystemExit(f"{path} answered {response.status_code}")
-        count = len(queries)
-        sql_ms = sum(float(query["time"]) for query in queries.captured_queries) * 1000
-        started, cpu_started = time.perf_counter(), time.process_time()
-        for _ in range(REPEAT):
+    # 32 searches in a row from one address: past the per-person search limit, answered 429.
+    with ratelimits_suspended():
+        for name, client, path in (
+            (HOME, member, "/"),
+            (SEARCH, Client(HTTP_HOST="127.0.0.1"), SEARCH_PATH),
+        ):
             client.get(path)
-        cpu_ms = (time.process_time() - cpu_started) * 1000 / REPEAT
-        found[name] = (count, sql_ms, cpu_ms, (time.perf_counter() - started) * 1000 / REPEAT)
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(path)
+            if response.status_code != 200:
+                raise SystemExit(f"{path} answered {response.status_code}")
+            count = len(queries)
+            sql_ms = sum(float(query["time"]) for query in queries.captured_queries) * 1000
+            started, cpu_started = time.perf_counter(), time.process_time()
+            for _ in range(REPEAT):
+                client.get(path)
+            cpu_ms = (time.process_time() - cpu_started) * 1000 / REPEAT
+            elapsed_ms = (time.perf_counter() - started) * 1000 / REPEAT
+            found[name] = (count, sql_ms, cpu_ms, elapsed_ms)
     return found
 
 
@@ -254,12 +276,13 @@ def run(target: Target, options: argparse.Namespace) -> None:
     home_ratio = _ratio(results[HOME], baseline)
     print(verdict(home_ratio >= 0.5, "home ≥ 0.5x the baseline page", f"{home_ratio:.2f}x"))
     search, limit = results[SEARCH], 3 * baseline.p90_ms
+    # A search slower than the round finishes no request, and wrk then reports no latency at all.
     print(
         verdict(
-            search.p99_ms <= limit,
+            search.requests >= MIN_ANSWERED and search.p99_ms <= limit,
             "search p95 ≤ 3x the baseline's",
-            f"search p90 {search.p90_ms:.0f} ms, p99 {search.p99_ms:.0f} ms; "
-            f"3x the baseline's p90 {limit:.0f} ms",
+            f"{search.requests} searches answered; search p90 {search.p90_ms:.0f} ms, "
+            f"p99 {search.p99_ms:.0f} ms; 3x the baseline's p90 {limit:.0f} ms",
         )
     )
     errors = sum(result.errors for result in results.values())

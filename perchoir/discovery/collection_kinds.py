@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from perchoir.collections.models import Collection, Connection, ConnectionStatus, Item, ItemKind
 
-from .registry import Found, SearchKind, search_kind_register
+from .registry import Found, SearchKind, author_fields, search_kind_register
 from .visibility import collections_findable, items_findable
 
 
@@ -37,7 +37,9 @@ def _load_collections(ids: Iterable[int], viewer: Any) -> dict[int, Found]:
         c.pk: Found(
             title=c.title, url=c.get_absolute_url(), author=c.owner, created_at=c.created_at
         )
-        for c in Collection.objects.filter(pk__in=list(ids)).select_related("owner__avatar")
+        for c in Collection.objects.filter(pk__in=list(ids))
+        .select_related("owner")
+        .only("title", "created_at", *author_fields("owner"))
     }
 
 
@@ -52,6 +54,7 @@ def _load_items(ids: Iterable[int], viewer: Any) -> dict[int, Found]:
             collection__in=collections_findable(viewer).values("pk"),
         )
         .select_related("collection")
+        .only("item_id", "collection__title")
         .order_by("item_id", "id")
     ):
         where.setdefault(connection.item_id, connection)
@@ -63,7 +66,17 @@ def _load_items(ids: Iterable[int], viewer: Any) -> dict[int, Found]:
             created_at=item.published_at or item.created_at,
             context=where[item.pk].collection.title,
         )
-        for item in Item.objects.filter(pk__in=list(where)).select_related("author__avatar")
+        for item in Item.objects.filter(pk__in=list(where))
+        .select_related("author")
+        .only(
+            "title",
+            "caption",
+            "link_url",
+            "kind",
+            "published_at",
+            "created_at",
+            *author_fields("author"),
+        )
     }
 
 

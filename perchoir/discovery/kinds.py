@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from perchoir.conversations.models import Conversation, Message
 
-from .registry import Found, SearchKind, search_kind_register
+from .registry import Found, SearchKind, author_fields, search_kind_register
 from .visibility import conversations_findable, messages_findable
 
 
@@ -25,7 +25,9 @@ def _load_conversations(ids: Iterable[int], viewer: Any) -> dict[int, Found]:
         c.pk: Found(
             title=c.title, url=c.get_absolute_url(), author=c.starter, created_at=c.created_at
         )
-        for c in Conversation.objects.filter(pk__in=list(ids)).select_related("starter__avatar")
+        for c in Conversation.objects.filter(pk__in=list(ids))
+        .select_related("starter")
+        .only("title", "created_at", *author_fields("starter"))
     }
 
 
@@ -38,9 +40,9 @@ def _load_messages(ids: Iterable[int], viewer: Any) -> dict[int, Found]:
             created_at=m.created_at,
             context=m.conversation.title,
         )
-        for m in Message.objects.filter(pk__in=list(ids)).select_related(
-            "author__avatar", "conversation"
-        )
+        for m in Message.objects.filter(pk__in=list(ids))
+        .select_related("author", "conversation")
+        .only("conversation__title", "created_at", *author_fields("author"))
     }
 
 

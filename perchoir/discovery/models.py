@@ -27,7 +27,11 @@ class SearchDocument(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["kind", "object_id"], name="search_document_once")
         ]
-        indexes = [models.Index(fields=["author", "created_at"])]
+        indexes = [
+            models.Index(fields=["author", "created_at"]),
+            # Search ranks the newest matches: walked newest first for common words.
+            models.Index(fields=["-created_at", "-id"], name="search_document_newest"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.object_id}"

@@ -40,6 +40,12 @@ class SearchKind:
     within_collection: Callable[[int], QuerySet[Any]] | None = None
 
 
+def author_fields(relation: str) -> list[str]:
+    """The fields of a result's author that search shows (a name and a link to their profile),
+    for `only()`: a kind's `load` reads no more of them."""
+    return [f"{relation}__handle", f"{relation}__display_name"]
+
+
 _kinds: dict[str, SearchKind] = {}
 
 
@@ -57,17 +63,20 @@ class HomeContext:
     before: datetime | None  # only events strictly older than this
     limit: int  # at most this many events
     seen_at: datetime | None  # the viewer's last visit: what is newer is unread
-    # visibility.people_hidden_from(viewer), read once for every source (None: too many).
-    hidden_people: list[int] | None = None
 
 
 @dataclass(frozen=True)
 class HomeSource:
-    """A source of home feed events (perchoir.discovery.home.FeedEvent), newest first, in a
-    fixed number of queries whatever the viewer follows."""
+    """A source of home feed events, in a fixed number of queries whatever the viewer follows:
+    home runs every source's SELECT in one SQL statement (perchoir.discovery.home).
+
+    `select` gives the SQL of a SELECT of the columns `home.FEED_COLUMNS`, newest first, at most
+    `%(limit)s` rows, only older than `%(before)s` when the context has one, and the parameters
+    it adds to home's; `event` turns one of its rows (a `home.FeedRow`) into a `home.FeedEvent`."""
 
     name: str
-    events: Callable[[HomeContext], list[Any]]
+    select: Callable[[HomeContext], tuple[str, dict[str, Any]]]
+    event: Callable[[Any], Any]
 
 
 _home_sources: dict[str, HomeSource] = {}

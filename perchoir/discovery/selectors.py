@@ -1,13 +1,15 @@
 """Reads of discovery: search, explore and home, always through the viewer."""
 
 import operator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import reduce
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Q, QuerySet
+from django.db import connections, router
+from django.db.models import Q, QuerySet, Value
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.safestring import SafeString
@@ -20,6 +22,7 @@ from perchoir.core.errors import InvalidInput, NotFound
 
 from .backends import search_backend
 from .models import DigestFrequency, DigestSubscription, SearchDocument
+from .prepared import FOUND_ID, is_visitor, visitor_check
 from .registry import Found, SearchKind, search_kinds
 from .text import query_terms, snippet
 from .visibility import people_findable, people_findable_by
@@ -31,6 +34,10 @@ CANDIDATES = 200
 MAX_CANDIDATES = 2000
 # The window holds this many times what the page needs: room for what the viewer may not see.
 WINDOW_FACTOR = 4
+# Search ranks the newest this many matches only, so that its cost does not grow with the
+# number of matches (docs/decisions/0010). At least MAX_CANDIDATES: every window the fast path
+# serves is cut from the same ranking.
+RECENT_MATCHES = 2000
 PEOPLE_PREVIEW = 5
 PERSON = "person"
 
@@ -124,12 +131,8 @@ def _kinds_searched(query: SearchQuery) -> dict[str, SearchKind]:
     return kinds
 
 
-def _matching(query: SearchQuery, terms: list[str]) -> QuerySet[SearchDocument]:
-    """Every document matching the query's words and filters, best first, whoever looks: the
-    viewer's visibility is applied by the callers."""
-    kinds = _kinds_searched(query)
-    if not kinds:
-        return SearchDocument.objects.none()
+def _filtered(query: SearchQuery, kinds: dict[str, SearchKind]) -> QuerySet[SearchDocument]:
+    """The documents of these kinds that pass the query's filters, whatever their words."""
     within = query.collection
     documents = SearchDocument.objects.filter(
         reduce(
@@ -153,24 +156,75 @@ def _matching(query: SearchQuery, terms: list[str]) -> QuerySet[SearchDocument]:
     if query.until:
         end = timezone.make_aware(datetime.combine(query.until + timedelta(days=1), time.min))
         documents = documents.filter(created_at__lt=end)
-    return search_backend().match(documents, terms)
+    return documents
 
 
-def _documents(viewer: Any, query: SearchQuery, terms: list[str]) -> QuerySet[SearchDocument]:
-    """The exact way: every match checked against the visibility rows (deep pages only)."""
+def _matching(query: SearchQuery, terms: list[str], limit: int) -> list[SearchDocument]:
+    """The `limit` best of the newest RECENT_MATCHES documents matching the query's words and
+    filters, whoever looks: the viewer's visibility is checked by the caller (_visible)."""
     kinds = _kinds_searched(query)
     if not kinds:
-        return SearchDocument.objects.none()
+        return []
+    documents = _filtered(query, kinds)
+    return search_backend().best_of_newest(documents, terms, RECENT_MATCHES, limit)
+
+
+def _documents(viewer: Any, query: SearchQuery, terms: list[str]) -> list[SearchDocument]:
+    """The exact way, for deep pages and windows the viewer may see too little of: the newest
+    RECENT_MATCHES matches the viewer may see (visibility joined before the cut, so that a flood
+    of what they may not see hides nothing they may), best first."""
+    kinds = _kinds_searched(query)
+    if not kinds:
+        return []
     visible = reduce(
         operator.or_,
         (Q(kind=name, object_id__in=kind.visible_ids(viewer)) for name, kind in kinds.items()),
     )
-    return (
-        _matching(query, terms)
-        .filter(visible)
-        .filter(author_id__in=people_findable_by(viewer).values("pk"))
-        .only("id", "kind", "object_id", "title", "body", "created_at")
+    documents = _filtered(query, kinds).filter(
+        visible, author_id__in=people_findable_by(viewer).values("pk")
     )
+    return search_backend().best_of_newest(documents, terms, RECENT_MATCHES, RECENT_MATCHES)
+
+
+# A check of the candidates: the kind it finds ("" for authors), what the viewer may see of
+# that kind (a function of the viewer), and the ids to check.
+Check = tuple[str, Callable[[Any], QuerySet[Any]], list[int]]
+
+
+def _checked(viewer: Any, checks: list[Check]) -> list[tuple[int, str]]:
+    """(id, kind) of what the viewer may see among the checked ids, in one query: the checks
+    are joined by UNION ALL rather than nested in a query of the documents, whose building cost
+    Django more than the database took to run them."""
+    parts = [
+        visible(viewer).filter(pk__in=ids).order_by().values_list("pk", Value(name))
+        for name, visible, ids in checks
+    ]
+    return list(parts[0].union(*parts[1:], all=True))
+
+
+def _checked_by_visitor(checks: list[Check]) -> list[tuple[int, str]] | None:
+    """The same for a visitor, from the checks compiled once (perchoir.discovery.prepared);
+    None if one of them could not be."""
+    prepared = [visitor_check(visible) for _name, visible, _ids in checks]
+    # The database the request reads from (a replica, maybe), as the ORM's reads do.
+    database = connections[router.db_for_read(SearchDocument)]
+    sql: list[str] = []
+    params: list[Any] = []
+    for (name, _visible, ids), check in zip(checks, prepared, strict=True):
+        if check is None:
+            return None
+        if ids:
+            placeholders = ", ".join(["%s"] * len(ids))
+            sql.append(  # Django's SQL and placeholders only: every value is a parameter
+                f"SELECT {FOUND_ID}, %s FROM ({check.sql}) visible "  # noqa: S608
+                f"WHERE {FOUND_ID} IN ({placeholders})"
+            )
+            params += [name, *check.bind(database), *ids]
+    if not sql:
+        return []
+    with database.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(sql), params)
+        return [(pk, kind) for pk, kind in cursor.fetchall()]
 
 
 def _visible(viewer: Any, candidates: list[SearchDocument]) -> list[SearchDocument]:
@@ -183,22 +237,15 @@ def _visible(viewer: Any, candidates: list[SearchDocument]) -> list[SearchDocume
         by_kind.setdefault(candidate.kind, []).append(candidate.object_id)
     if not by_kind:
         return []
-    visible = reduce(
-        operator.or_,
-        (
-            Q(kind=name, object_id__in=kinds[name].visible_ids(viewer).filter(pk__in=ids))
-            for name, ids in by_kind.items()
-        ),
-    )
-    authors = people_findable_by(viewer).filter(
-        pk__in={c.author_id for c in candidates if c.author_id is not None}
-    )
-    seen = set(
-        SearchDocument.objects.filter(pk__in=[c.pk for c in candidates])
-        .filter(visible, author_id__in=authors.values("pk"))
-        .values_list("pk", flat=True)
-    )
-    return [c for c in candidates if c.pk in seen]
+    checks: list[Check] = [(name, kinds[name].visible_ids, ids) for name, ids in by_kind.items()]
+    authors = {c.author_id for c in candidates if c.author_id is not None}
+    checks.append(("", people_findable_by, sorted(authors)))
+    rows = _checked_by_visitor(checks) if is_visitor(viewer) else None
+    if rows is None:
+        rows = _checked(viewer, checks)
+    seen = {(kind, pk) for pk, kind in rows if kind}
+    findable = {pk for pk, kind in rows if not kind}
+    return [c for c in candidates if (c.kind, c.object_id) in seen and c.author_id in findable]
 
 
 def _ranked_page(
@@ -206,12 +253,13 @@ def _ranked_page(
 ) -> tuple[Page[Any], bool]:
     """A page of what the viewer may see, and whether its paginator counted every match.
 
-    The engine ranks the matches by itself (GIN or FTS5, nothing else joined) and returns the
-    best few: a window of WINDOW_FACTOR times what the page needs, CANDIDATES at least. The viewer's
-    checks run on those only. When the window holds every match, the count is exact;
-    otherwise it is what the window shows (at least one page more than asked). A page beyond
-    MAX_CANDIDATES, or a window the viewer may see too little of (many blocks, say), takes the
-    exact, slower way.
+    The engine ranks the newest RECENT_MATCHES matches by itself (GIN or FTS5, nothing else
+    joined) and returns the best few: a window of WINDOW_FACTOR times what the page needs,
+    CANDIDATES at least. The viewer's checks run on those only. When the window holds every
+    match, the count is exact; otherwise it is what the window shows (at least one page more
+    than asked). A page beyond MAX_CANDIDATES, or a window the viewer may see too little of
+    (many blocks, say), takes the exact, slower way, whose count is exact while fewer than
+    RECENT_MATCHES match.
     """
     try:
         number = max(1, int(page or 1))
@@ -219,14 +267,15 @@ def _ranked_page(
         number = 1
     window = max(CANDIDATES, WINDOW_FACTOR * (number * size + 1))
     if window <= MAX_CANDIDATES:
-        candidates = list(
-            _matching(query, terms).only("id", "kind", "object_id", "author_id")[:window]
-        )
+        candidates = _matching(query, terms, window)
         visible = _visible(viewer, candidates)
-        complete = len(candidates) < window
+        # Fewer than both limits: nothing was left out, neither by the window nor by the age.
+        complete = len(candidates) < min(window, RECENT_MATCHES)
         if complete or len(visible) > number * size:
             return Paginator(visible, size).get_page(number), complete
-    return Paginator(_documents(viewer, query, terms), size).get_page(number), True
+    # At most RECENT_MATCHES small rows: one query, where a count and a page would run it twice.
+    documents = _documents(viewer, query, terms)
+    return Paginator(documents, size).get_page(number), len(documents) < RECENT_MATCHES
 
 
 def search(

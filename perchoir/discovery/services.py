@@ -205,6 +205,7 @@ def search_index_rebuild(*, batch_size: int = 2000) -> int:
             _put_many(batch)
             count, batch = count + len(batch), []
     _put_many(batch)
+    backend.statistics_refresh()
     return count + len(batch)
 
 

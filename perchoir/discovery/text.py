@@ -153,30 +153,46 @@ SNIPPET_WORDS = 40
 
 
 def snippet(text: str, terms: list[str]) -> SafeString:
-    """About forty words of `text` around the first match, matched words in <mark>."""
+    """About forty words of `text` around the first match, matched words in <mark>.
+
+    Words are read only as far as the snippet needs: a document may hold a whole essay."""
     keys: set[str] = set()
     for term in terms:
         keys |= word_keys(term)
     keys.discard("")
-    tokens = re.split(r"(\w+)", text)
+    words = WORD.finditer(text)
+    spans: list[tuple[int, int]] = []  # of the words read so far
+    first = None
+    for word in words:
+        spans.append(word.span())
+        if word_keys(word.group()) & keys:
+            first = len(spans) - 1
+            break
+    lead = SNIPPET_WORDS // 4
+    # The window starts `lead` words before the first match, or at the text's start (None).
+    start = first - lead if first is not None and first >= lead else None
+    # The window's words, and one more (past the text's start) to tell whether it goes on.
+    needed = SNIPPET_WORDS if start is None else start + SNIPPET_WORDS + 1
+    for word in words:
+        if len(spans) >= needed:
+            break
+        spans.append(word.span())
+    goes_on = len(spans) >= needed
+    if start is None:
+        # From the text's first character to the end of the last word of the window.
+        window = text[: spans[needed - 1][1]] if goes_on else text
+    else:
+        # From the first word of the window to the next word: the separator after the last.
+        window = text[spans[start][0] : spans[needed - 1][0] if goes_on else len(text)]
+    parts: list[str] = ["" if start is None else "… "]
     # Odd indexes are words.
-    first = next(
-        (i for i in range(1, len(tokens), 2) if word_keys(tokens[i]) & keys),
-        None,
-    )
-    start = 0 if first is None else max(0, first - 2 * (SNIPPET_WORDS // 4))
-    if start % 2 == 0 and start > 0:
-        start -= 1
-    end = min(len(tokens), start + 2 * SNIPPET_WORDS)
-    parts: list[str] = ["… " if start > 0 else ""]
-    for i in range(start, end):
-        token = tokens[i]
+    for i, token in enumerate(re.split(r"(\w+)", window)):
         # The standard library's escape, as Django's does, without its lazy-string wrapping
         # (which cost more than the rest of the snippet).
         if i % 2 == 1 and word_keys(token) & keys:
             parts.append(f"<mark>{html.escape(token)}</mark>")
         else:
             parts.append(html.escape(token))
-    if end < len(tokens):
+    if goes_on:
         parts.append(" …")
     return mark_safe("".join(parts).strip())  # noqa: S308 - every piece is escaped above

@@ -1,5 +1,10 @@
 """Who and what a viewer may find: shared by search, explore and home. Nobody finds the
-content of someone they blocked or who blocked them (`people_findable_by`)."""
+content of someone they blocked or who blocked them (`people_findable_by`).
+
+Each rule here is a query, decided in SQL from the rows alone (the current time being its only
+moving value): search compiles a visitor's checks once per process (`prepared.py`), so a rule
+that decided something in Python, from a setting or a row read at call time, would be frozen
+there. Home writes the same rules in SQL (`home.py`), checked against these by the tests."""
 
 from typing import Any
 
@@ -11,7 +16,6 @@ from perchoir.collections.models import Collection, Connection, ConnectionStatus
 from perchoir.collections.selectors import collections_listed, collections_of_member
 from perchoir.conversations.models import Conversation, Message, Participant, Visibility
 from perchoir.conversations.permissions import is_member
-from perchoir.follows.models import Block
 from perchoir.follows.selectors import unblocked
 from perchoir.moderation.models import Action, ActionKind
 
@@ -37,36 +41,6 @@ def people_findable() -> QuerySet[User]:
 def people_findable_by(viewer: Any) -> QuerySet[User]:
     """Findable people whose content the viewer sees: not across a block, either way."""
     return people_findable().filter(unblocked(viewer, "pk"))
-
-
-# Beyond this many, the people hidden from a viewer stay subqueries (bans accumulate).
-HIDDEN_PEOPLE_LISTED = 200
-
-
-def people_hidden_from(viewer: Any) -> list[int] | None:
-    """The people whose content the viewer never finds right now (suspended or banned, or
-    across a block either way), read in one query for a page that filters several querysets
-    by them: a short list of ids compiles and runs faster than the same subqueries in each.
-    None when there are too many to list: then use `people_findable_by`."""
-    # No ORDER BY inside a UNION (models' default orderings): SQLite refuses it.
-    hidden = sanctioned_ids().order_by().values_list("subject_id", flat=True)
-    viewer_id = viewer.pk if getattr(viewer, "is_authenticated", False) else None
-    if viewer_id is not None:
-        blocks = Block.objects.order_by()
-        hidden = hidden.union(
-            blocks.filter(blocker_id=viewer_id).values_list("blocked_id", flat=True),
-            blocks.filter(blocked_id=viewer_id).values_list("blocker_id", flat=True),
-        )
-    ids = list(hidden[: HIDDEN_PEOPLE_LISTED + 1])
-    return ids if len(ids) <= HIDDEN_PEOPLE_LISTED else None
-
-
-def person_findable(field: str, viewer: Any, hidden: list[int] | None) -> Q:
-    """The rows whose person column `field` (say "starter") is findable by the viewer: the
-    filter `people_findable_by` gives, with `people_hidden_from`'s list when there is one."""
-    if hidden is None:
-        return Q(**{f"{field}__in": people_findable_by(viewer)})
-    return Q(**{f"{field}__is_active": True}) & ~Q(**{f"{field}__in": hidden})
 
 
 def conversations_findable(viewer: Any) -> QuerySet[Conversation]:
@@ -95,16 +69,15 @@ def messages_findable(viewer: Any) -> QuerySet[Message]:
     )
 
 
-def collections_findable(viewer: Any, hidden: list[int] | None = None) -> QuerySet[Collection]:
+def collections_findable(viewer: Any) -> QuerySet[Collection]:
     """The collections the collections app lists to the viewer (public ones, their own and those
     they contribute to: an unlisted collection is reached by its address only, a private one by
-    its people only), never hidden by moderators, by owners the viewer may find (`hidden`:
-    `people_hidden_from(viewer)` if the caller has read it)."""
+    its people only), never hidden by moderators, by owners the viewer may find."""
     listed = Q(pk__in=collections_listed(viewer=viewer).values("pk")) | Q(
         pk__in=collections_of_member(viewer=viewer).values("pk")
     )
     return Collection.objects.filter(listed, hidden_at__isnull=True).filter(
-        person_findable("owner", viewer, hidden)
+        owner__in=people_findable_by(viewer)
     )
 
 

@@ -4,6 +4,7 @@ The same tests run on SQLite (FTS5) and PostgreSQL (tsvector), whichever the sui
 """
 
 import io
+import itertools
 from datetime import timedelta
 
 import pytest
@@ -12,7 +13,11 @@ from django.utils import timezone
 from perchoir.accounts.models import User
 from perchoir.conversations import services
 from perchoir.conversations.models import Conversation, Visibility
+from perchoir.discovery import prepared
+from perchoir.discovery import text as search_text
+from perchoir.discovery.registry import search_kinds
 from perchoir.discovery.selectors import SearchQuery, search
+from perchoir.discovery.visibility import people_findable_by
 from perchoir.moderation.models import Action, ActionKind
 from tests.factories import UserFactory
 
@@ -95,6 +100,25 @@ def test_the_snippet_marks_the_words_found(ada, anonymous):
     assert "<mark>orchid</mark>" in snippet
     assert "&lt;b&gt;" not in snippet or "<b>" not in snippet  # escaped, never raw HTML
     assert snippet.startswith("…")
+
+
+def test_a_snippet_shows_forty_words_around_the_first_match_of_a_long_text():
+    words = [f"w{n}" for n in range(5000)]
+    words[3000] = "Orchid"
+    # As a browser shows it: white space collapsed.
+    shown = " ".join(str(search_text.snippet(" ".join(words) + ".", ["orchids"])).split())
+    assert (
+        shown == "… " + " ".join(words[2990:3030]).replace("Orchid", "<mark>Orchid</mark>") + " …"
+    )
+
+
+def test_a_snippet_of_a_short_text_or_without_a_match_starts_at_the_beginning():
+    assert str(search_text.snippet("<p> A rose & an orchid.", ["orchid"])) == (
+        "&lt;p&gt; A rose &amp; an <mark>orchid</mark>."
+    )
+    many = " ".join(f"w{n}" for n in range(100))
+    assert str(search_text.snippet(many, ["absent"])) == " ".join(f"w{n}" for n in range(40)) + " …"
+    assert str(search_text.snippet("", ["orchid"])) == ""
 
 
 def test_an_edited_message_is_found_by_its_new_words_only(ada, anonymous):
@@ -270,6 +294,44 @@ def test_a_reversed_suspension_makes_them_findable_again(ada, anonymous):
     assert found(anonymous, "quince")
 
 
+def test_a_suspension_that_just_ended_no_longer_hides_them_from_visitors(ada, anonymous):
+    start(ada, "Ended", "Medlar tart.")
+    assert found(anonymous, "medlar")  # the visitors' checks are compiled by now
+    Action.objects.create(
+        kind=ActionKind.SUSPEND,
+        subject=ada,
+        target_kind="person",
+        target_id=ada.pk,
+        reason="r",
+        until=timezone.now() + timedelta(hours=1),
+    )
+    assert not found(anonymous, "medlar")
+    # The time the checks compare with is the search's, not the one they were compiled at.
+    Action.objects.filter(subject=ada).update(until=timezone.now())
+    assert found(anonymous, "medlar")
+
+
+def test_every_visitor_check_is_compiled_once_with_the_time_as_a_parameter():
+    checks = [kind.visible_ids for kind in search_kinds().values()] + [people_findable_by]
+    for check in checks:
+        compiled = prepared.visitor_check(check)
+        assert compiled is not None, check
+        assert prepared.visitor_check(check) is compiled
+
+
+def test_a_check_with_other_moving_values_is_built_on_every_request():
+    numbers = itertools.count()
+
+    def moving(viewer):
+        return User.objects.filter(pk__gt=next(numbers))
+
+    def dated(viewer):
+        return User.objects.filter(date_joined__date__lt=timezone.now().date())
+
+    assert prepared.visitor_check(moving) is None
+    assert prepared.visitor_check(dated) is None
+
+
 # --- Hostile input ------------------------------------------------------------------------------
 
 HOSTILE = [
@@ -363,3 +425,105 @@ def test_reindexing_rebuilds_the_index(ada, anonymous):
     assert not found(anonymous, "cardamom")
     call_command("search_reindex", stdout=io.StringIO())
     assert found(anonymous, "cardamom")
+
+
+def test_a_rebuilt_index_has_fresh_statistics_for_the_planner(ada):
+    """Without them PostgreSQL takes a common word for a rare one and reads every match."""
+    from django.db import connection
+
+    from perchoir.discovery.services import search_index_rebuild
+
+    if connection.vendor != "postgresql":
+        pytest.skip("planner statistics are PostgreSQL's (FTS5 plans without them)")
+    start(ada, "Rebuilt", "Cardamom buns.")
+    search_index_rebuild()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stats "
+            "WHERE tablename = 'discovery_searchdocument' AND attname = 'search_vector'"
+        )
+        assert cursor.fetchone()[0] == 1
+
+
+# --- Ranking: the newest matches only (selectors.RECENT_MATCHES) --------------------------------
+
+
+@pytest.fixture
+def three_newest(monkeypatch):
+    """Only the newest three matches are ranked."""
+    from perchoir.discovery import selectors
+
+    monkeypatch.setattr(selectors, "RECENT_MATCHES", 3)
+    return selectors
+
+
+def post(author, conversation, bodies):
+    from perchoir.core.ratelimit import ratelimits_suspended
+
+    with ratelimits_suspended():
+        for body in bodies:
+            services.message_post(author=author, conversation_id=conversation.pk, body=body)
+
+
+def message_urls(conversation, bodies):
+    by_body = {m.body: m.get_absolute_url() for m in conversation.messages.all()}
+    return [by_body[body] for body in bodies]
+
+
+ONCE = "A parrot, once, among many other words of a long and rambling message."
+ONCE_AGAIN = "Another parrot, once, among many other words of a long rambling message."
+BEST = "Parrot parrot parrot parrot parrot."
+BETTER = "Parrot parrot parrot."
+
+
+@pytest.fixture
+def parrots(ada):
+    """The best match is the oldest; of the newest three, BETTER scores best."""
+    conversation = start(ada, "Birds", BEST)
+    post(ada, conversation, [ONCE, BETTER, ONCE_AGAIN])
+    return conversation
+
+
+def test_an_older_better_match_is_not_ranked_above_the_newest(anonymous, parrots, three_newest):
+    results = search(viewer=anonymous, query=SearchQuery(text="parrot", kind="message"))
+    # Best first among the newest three, equal scores newest first; the oldest is left out.
+    assert [hit.found.url for hit in results.hits] == message_urls(
+        parrots, [BETTER, ONCE_AGAIN, ONCE]
+    )
+    assert results.count_exact is False
+
+
+def test_the_ranked_window_pages_through_the_newest_matches_only(
+    anonymous, parrots, three_newest, monkeypatch
+):
+    # A window of one result more than the page: the first pages come from the engine's window,
+    # the last from the exact way; all of them from the same newest three.
+    monkeypatch.setattr(three_newest, "CANDIDATES", 1)
+    monkeypatch.setattr(three_newest, "WINDOW_FACTOR", 1)
+    pages = [
+        search(viewer=anonymous, query=SearchQuery(text="parrot", kind="message"), page=n, size=1)
+        for n in (1, 2, 3)
+    ]
+    assert [hit.found.url for page in pages for hit in page.hits] == message_urls(
+        parrots, [BETTER, ONCE_AGAIN, ONCE]
+    )
+    assert not any(page.count_exact for page in pages)
+
+
+def test_fewer_matches_than_the_newest_are_counted_exactly(anonymous, ada, three_newest):
+    conversation = start(ada, "Birds", BEST)
+    post(ada, conversation, [ONCE])
+    results = search(viewer=anonymous, query=SearchQuery(text="parrot", kind="message"))
+    assert [hit.found.url for hit in results.hits] == message_urls(conversation, [BEST, ONCE])
+    assert results.count_exact is True
+    assert results.page.paginator.count == 2
+
+
+def test_newer_matches_the_searcher_may_not_see_hide_nothing_they_may(anonymous, ada, three_newest):
+    public = start(ada, "Birds", BEST)
+    private = start(ada, "Secret birds", "Parrot secret.", visibility=Visibility.PRIVATE)
+    post(ada, private, [f"Parrot secret {n}." for n in range(5)])
+    results = search(viewer=anonymous, query=SearchQuery(text="parrot"))
+    assert [hit.found.url for hit in results.hits] == message_urls(public, [BEST])
+    assert results.count_exact is True
+    assert len(found(ada, "parrot", kind="message")) == 3  # the newest three she may see

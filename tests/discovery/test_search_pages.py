@@ -5,6 +5,10 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from perchoir.collections import services as collections
+from perchoir.collections.models import ItemKind
+from perchoir.collections.models import Visibility as CollectionVisibility
+from perchoir.collections.services import ItemFields
 from perchoir.conversations import services
 from perchoir.conversations.models import Visibility
 from perchoir.core.ratelimit import ratelimits_suspended
@@ -128,6 +132,57 @@ def test_the_search_page_needs_few_queries_however_many_results(ada, count):
     assert len(data_queries(context)) <= 10, "\n".join(data_queries(context))
 
 
+def fill_every_kind(author, numbers):
+    """A conversation, a message, a collection, an item and a person for each number, that all
+    match the word "lantern"."""
+    with ratelimits_suspended():
+        for n in numbers:
+            UserFactory(handle=f"lantern{n}", display_name=f"Lantern keeper {n}")
+            conversation = start(author, f"Lantern talk {n}", f"Lantern message {n}.")
+            collection = collections.collection_create(
+                owner=author,
+                title=f"Lantern shelf {n}",
+                description="",
+                visibility=CollectionVisibility.PUBLIC,
+            )
+            collections.item_add(
+                actor=author,
+                collection_id=collection.pk,
+                kind=ItemKind.ARTICLE,
+                fields=ItemFields(title=f"Lantern article {n}", body="Lantern words."),
+                publish=True,
+            )
+            post_many(author, conversation, [f"Another lantern {n}."])
+
+
+def page_queries(client) -> tuple[list[str], str]:
+    client.get("/search/", {"q": "warm up"})
+    with CaptureQueriesContext(connection) as context:
+        response = client.get("/search/", {"q": "lantern"})
+    assert response.status_code == 200
+    return data_queries(context), response.text
+
+
+@pytest.mark.parametrize("signed", [False, True])
+def test_the_search_page_needs_no_more_queries_for_more_results_of_every_kind(ada, signed):
+    client = Client()
+    if signed:
+        client.force_login(UserFactory())
+    fill_every_kind(ada, range(1))
+    few, text = page_queries(client)
+    for label in ("Conversation", "Message", "Collection", "Item", "@lantern0"):
+        assert label in text
+    fill_every_kind(ada, range(1, 7))
+    many, text = page_queries(client)
+    assert text.count('class="search-hit"') == selectors.PAGE_SIZE
+    # Every kind was on the first page; the ranking may leave one out of the full page.
+    assert len(many) <= len(few), "\n".join(many)
+    # People, the engine, the visibility check, the snippets' text, one load per kind (two for
+    # items: where each leads), the site settings; and when signed in, the session, the person
+    # and their notifications badge.
+    assert len(few) <= (13 if signed else 10), "\n".join(few)
+
+
 # --- API ----------------------------------------------------------------------------------------
 
 
@@ -226,3 +281,15 @@ def test_a_window_of_things_the_searcher_may_not_see_hides_nothing_it_may(
     assert body["count_exact"] is True
     assert all("secret" not in hit["snippet_html"].lower() for hit in body["results"])
     assert len(body["results"]) == 5
+
+
+def test_more_matches_than_the_newest_ranked_are_not_counted_exactly(client, ada, monkeypatch):
+    monkeypatch.setattr(selectors, "RECENT_MATCHES", 3)
+    conversation = start(ada, "Parrots", "Parrot parrot parrot parrot, the best match.")
+    post_many(ada, conversation, [f"Parrot {n}." for n in range(4)])
+    body = client.get("/api/v1/search", {"q": "parrot", "kind": "message"}).json()
+    assert body["count_exact"] is False
+    assert len(body["results"]) == 3
+    assert all("best match" not in hit["snippet_html"] for hit in body["results"])
+    page = client.get("/search/", {"q": "parrot", "kind": "message"})
+    assert page.text.count('class="search-hit"') == 3
