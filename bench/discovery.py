@@ -17,9 +17,8 @@ search; it prints each one's throughput and latencies, and the home page's and t
 SQL queries in one process.
 
 Targets: home ≥ 0.5x the baseline's throughput with a number of queries that does not depend
-on what the reader follows; search's 95th percentile ≤ 3x the baseline's. wrk reports the 90th
-and 99th percentiles: the verdict compares the search's p99 (≥ its p95) with 3x the baseline's
-p90 (≤ its p95), so a MET holds for the 95th percentile whatever lies between.
+on what the reader follows; search's 95th percentile ≤ 3x the baseline's (wrk reports it through
+`percentiles.lua`).
 """
 
 import argparse
@@ -27,6 +26,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote_plus
 
 from .load import LoadResult, load
 from .pages import BASELINE, _load_line, _ratio, page_costs
@@ -39,12 +39,25 @@ FOLLOWS = 500
 COLLECTIONS = 200
 ITEMS_PER_COLLECTION = 5
 CONVERSATIONS = 300
-SEARCH_PATH = "/search/?q=harbour+bicycle"
+# Searches asked in turn: common words of the corpus, rarer ones, a name, a planted title.
+SEARCHES = (
+    "harbour bicycle",
+    "writer answer detail",
+    "quiet garden",
+    "ferry",
+    "library map letter",
+    "strange lamp",
+    "Camille",
+    "benchmark shelf",
+)
+SEARCH_PATHS = [f"/search/?q={quote_plus(words)}" for words in SEARCHES]
+SETTLE_SECONDS = 2
 # Fewer answered requests than this in a run give no percentile worth a verdict.
 MIN_ANSWERED = 20
 SESSION_FILE = "bench-discovery-session.txt"
 HOME = "home of @benchreader (signed in)"
-SEARCH = "search “harbour bicycle” (anonymous)"
+SEARCH = f"{len(SEARCHES)} searches in turn (anonymous)"
+MEMBER_SEARCH = "the same searches by @benchreader"
 
 
 def plant(  # type: ignore[no-untyped-def]
@@ -157,6 +170,11 @@ def index_build(out=print) -> None:  # type: ignore[no-untyped-def]
     started = time.monotonic()
     count = search_index_rebuild()
     seconds = time.monotonic() - started
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        # The rebuild replaced every row; autovacuum (off on some machines) would clear the old
+        # ones later, and until then the newest-first walk of a search steps over them.
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM discovery_searchdocument")
     out(f"Search index: {count:,} documents built in {seconds:.1f} s; {index_size(connection)}.")
 
 
@@ -218,20 +236,23 @@ def _costs() -> dict[str, tuple[int, float, float, float]]:
     found: dict[str, tuple[int, float, float, float]] = {}
     # 32 searches in a row from one address: past the per-person search limit, answered 429.
     with ratelimits_suspended():
-        for name, client, path in (
-            (HOME, member, "/"),
-            (SEARCH, Client(HTTP_HOST="127.0.0.1"), SEARCH_PATH),
+        for name, client, paths in (
+            (HOME, member, ["/"]),
+            (SEARCH, Client(HTTP_HOST="127.0.0.1"), SEARCH_PATHS),
+            (MEMBER_SEARCH, member, SEARCH_PATHS),
         ):
-            client.get(path)
+            for path in paths:
+                client.get(path)
+            # The queries of the first page (for searches, the most common words).
             with CaptureQueriesContext(connection) as queries:
-                response = client.get(path)
+                response = client.get(paths[0])
             if response.status_code != 200:
-                raise SystemExit(f"{path} answered {response.status_code}")
+                raise SystemExit(f"{paths[0]} answered {response.status_code}")
             count = len(queries)
             sql_ms = sum(float(query["time"]) for query in queries.captured_queries) * 1000
             started, cpu_started = time.perf_counter(), time.process_time()
-            for _ in range(REPEAT):
-                client.get(path)
+            for turn in range(REPEAT):
+                client.get(paths[turn % len(paths)])
             cpu_ms = (time.process_time() - cpu_started) * 1000 / REPEAT
             elapsed_ms = (time.perf_counter() - started) * 1000 / REPEAT
             found[name] = (count, sql_ms, cpu_ms, elapsed_ms)
@@ -248,18 +269,39 @@ def run(target: Target, options: argparse.Namespace) -> None:
     # Searches are rate limited per person and address: every request here comes from one.
     limits = {"RATE_LIMIT_EXPENSIVE_READS": "1000000/60"}
     with site_served(target, **limits) as site:
-        urls = {
-            BASELINE: (site.url + BASELINE_PATH, {}),
-            HOME: (site.url + "/", headers),
-            SEARCH: (site.url + SEARCH_PATH, {}),
+        # name: (address, headers, paths asked in turn there, if not the address's own)
+        pages: dict[str, tuple[str, dict[str, str], list[str]]] = {
+            BASELINE: (site.url + BASELINE_PATH, {}, []),
+            HOME: (site.url + "/", headers, []),
+            SEARCH: (site.url + "/search/", {}, SEARCH_PATHS),
+            MEMBER_SEARCH: (site.url + "/search/", headers, SEARCH_PATHS),
         }
-        for url, extra in urls.values():
-            load(url, seconds=options.warmup, connections=options.connections, headers=extra)
-        rounds: dict[str, list[LoadResult]] = {name: [] for name in urls}
+        for url, extra, paths in pages.values():
+            load(
+                url,
+                seconds=options.warmup,
+                connections=options.connections,
+                headers=extra,
+                paths=paths,
+            )
+        rounds: dict[str, list[LoadResult]] = {name: [] for name in pages}
         for _ in range(options.rounds):
-            for name, (url, extra) in urls.items():
+            for name, (url, extra, paths) in pages.items():
+                # Unmeasured: a page measured right after a heavy one pays for its tail (the
+                # baseline ran at a third of its pace after the searches).
+                load(
+                    url,
+                    seconds=SETTLE_SECONDS,
+                    connections=options.connections,
+                    headers=extra,
+                    paths=paths,
+                )
                 result = load(
-                    url, seconds=options.seconds, connections=options.connections, headers=extra
+                    url,
+                    seconds=options.seconds,
+                    connections=options.connections,
+                    headers=extra,
+                    paths=paths,
                 )
                 rounds[name].append(result)
     results = {name: combined(found) for name, found in rounds.items()}
@@ -275,16 +317,18 @@ def run(target: Target, options: argparse.Namespace) -> None:
     print()
     home_ratio = _ratio(results[HOME], baseline)
     print(verdict(home_ratio >= 0.5, "home ≥ 0.5x the baseline page", f"{home_ratio:.2f}x"))
-    search, limit = results[SEARCH], 3 * baseline.p90_ms
-    # A search slower than the round finishes no request, and wrk then reports no latency at all.
-    print(
-        verdict(
-            search.requests >= MIN_ANSWERED and search.p99_ms <= limit,
-            "search p95 ≤ 3x the baseline's",
-            f"{search.requests} searches answered; search p90 {search.p90_ms:.0f} ms, "
-            f"p99 {search.p99_ms:.0f} ms; 3x the baseline's p90 {limit:.0f} ms",
+    limit = 3 * baseline.p95_ms
+    for name in (SEARCH, MEMBER_SEARCH):
+        search = results[name]
+        # A search slower than the round finishes no request, and wrk then reports no latency.
+        print(
+            verdict(
+                search.requests >= MIN_ANSWERED and search.p95_ms <= limit,
+                f"{name}: p95 ≤ 3x the baseline's",
+                f"{search.requests} answered; p95 {search.p95_ms:.0f} ms; "
+                f"3x the baseline's p95 {limit:.0f} ms",
+            )
         )
-    )
     errors = sum(result.errors for result in results.values())
     if errors:
         print(f"Errors: {errors} (see the server's log)")

@@ -24,6 +24,7 @@ def combined(results: list[LoadResult]) -> LoadResult:
         seconds=sum(r.seconds for r in results),
         p50_ms=statistics.median(r.p50_ms for r in results),
         p90_ms=statistics.median(r.p90_ms for r in results),
+        p95_ms=statistics.median(r.p95_ms for r in results),
         p99_ms=statistics.median(r.p99_ms for r in results),
         errors=sum(r.errors for r in results),
     )
@@ -42,13 +43,16 @@ def load_row(name: str, result: LoadResult, baseline: LoadResult | None) -> list
         f"{result.rps:,.1f}",
         f"{result.p50_ms:.1f}",
         f"{result.p90_ms:.1f}",
+        f"{result.p95_ms:.1f}",
         f"{result.p99_ms:.1f}",
         str(result.errors),
         ratio,
     ]
 
 
-LOAD_HEADER = ["page", "requests/s", "p50 ms", "p90 ms", "p99 ms", "errors", "x baseline"]
+LOAD_HEADER = [
+    "page", "requests/s", "p50 ms", "p90 ms", "p95 ms", "p99 ms", "errors", "x baseline"
+]  # fmt: skip
 
 
 def verdict(met: bool, target: str, detail: str) -> str:
