@@ -22,7 +22,7 @@ from perchoir.core.errors import InvalidInput, NotFound
 
 from .backends import search_backend
 from .models import DigestFrequency, DigestSubscription, SearchDocument
-from .prepared import FOUND_ID, is_visitor, visitor_check
+from .prepared import FOUND_ID, check_for
 from .registry import Found, SearchKind, search_kinds
 from .text import query_terms, snippet
 from .visibility import people_findable, people_findable_by
@@ -202,10 +202,10 @@ def _checked(viewer: Any, checks: list[Check]) -> list[tuple[int, str]]:
     return list(parts[0].union(*parts[1:], all=True))
 
 
-def _checked_by_visitor(checks: list[Check]) -> list[tuple[int, str]] | None:
-    """The same for a visitor, from the checks compiled once (perchoir.discovery.prepared);
-    None if one of them could not be."""
-    prepared = [visitor_check(visible) for _name, visible, _ids in checks]
+def _checked_compiled(viewer: Any, checks: list[Check]) -> list[tuple[int, str]] | None:
+    """The same from the checks compiled once for viewers of this one's shape
+    (perchoir.discovery.prepared); None if one of them could not be."""
+    prepared = [check_for(visible, viewer) for _name, visible, _ids in checks]
     # The database the request reads from (a replica, maybe), as the ORM's reads do.
     database = connections[router.db_for_read(SearchDocument)]
     sql: list[str] = []
@@ -219,7 +219,7 @@ def _checked_by_visitor(checks: list[Check]) -> list[tuple[int, str]] | None:
                 f"SELECT {FOUND_ID}, %s FROM ({check.sql}) visible "  # noqa: S608
                 f"WHERE {FOUND_ID} IN ({placeholders})"
             )
-            params += [name, *check.bind(database), *ids]
+            params += [name, *check.bind(database, viewer), *ids]
     if not sql:
         return []
     with database.cursor() as cursor:
@@ -240,7 +240,7 @@ def _visible(viewer: Any, candidates: list[SearchDocument]) -> list[SearchDocume
     checks: list[Check] = [(name, kinds[name].visible_ids, ids) for name, ids in by_kind.items()]
     authors = {c.author_id for c in candidates if c.author_id is not None}
     checks.append(("", people_findable_by, sorted(authors)))
-    rows = _checked_by_visitor(checks) if is_visitor(viewer) else None
+    rows = _checked_compiled(viewer, checks)
     if rows is None:
         rows = _checked(viewer, checks)
     seen = {(kind, pk) for pk, kind in rows if kind}

@@ -2,9 +2,11 @@
 content of someone they blocked or who blocked them (`people_findable_by`).
 
 Each rule here is a query, decided in SQL from the rows alone (the current time being its only
-moving value): search compiles a visitor's checks once per process (`prepared.py`), so a rule
-that decided something in Python, from a setting or a row read at call time, would be frozen
-there. Home writes the same rules in SQL (`home.py`), checked against these by the tests."""
+moving value), and reads of the viewer only whether they are signed in and active, their role
+and their id: search compiles each kind of viewer's checks once per process (`prepared.py`),
+so a rule that decided something in Python, from a setting or a row read at call time, would
+be frozen there. Home writes the same rules in SQL (`home.py`), checked against these by the
+tests."""
 
 from typing import Any
 

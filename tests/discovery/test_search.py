@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from perchoir.accounts.models import User
+from perchoir.accounts.models import Role, User
 from perchoir.conversations import services
 from perchoir.conversations.models import Conversation, Visibility
 from perchoir.discovery import prepared
@@ -311,15 +311,22 @@ def test_a_suspension_that_just_ended_no_longer_hides_them_from_visitors(ada, an
     assert found(anonymous, "medlar")
 
 
-def test_every_visitor_check_is_compiled_once_with_the_time_as_a_parameter():
+def test_every_check_is_compiled_once_per_kind_of_viewer(ada, anonymous):
+    moderator = UserFactory(role=Role.MODERATOR)
     checks = [kind.visible_ids for kind in search_kinds().values()] + [people_findable_by]
     for check in checks:
-        compiled = prepared.visitor_check(check)
-        assert compiled is not None, check
-        assert prepared.visitor_check(check) is compiled
+        for viewer in (anonymous, ada, moderator):
+            compiled = prepared.check_for(check, viewer)
+            assert compiled is not None, (check, viewer)
+            assert prepared.check_for(check, viewer) is compiled
+        # Another member shares ada's, bound to their own id; a moderator's is their own.
+        assert prepared.check_for(check, UserFactory()) is prepared.check_for(check, ada)
+    assert prepared.check_for(people_findable_by, moderator) is not prepared.check_for(
+        people_findable_by, anonymous
+    )
 
 
-def test_a_check_with_other_moving_values_is_built_on_every_request():
+def test_a_check_with_other_moving_values_is_built_on_every_request(ada, anonymous):
     numbers = itertools.count()
 
     def moving(viewer):
@@ -328,8 +335,60 @@ def test_a_check_with_other_moving_values_is_built_on_every_request():
     def dated(viewer):
         return User.objects.filter(date_joined__date__lt=timezone.now().date())
 
-    assert prepared.visitor_check(moving) is None
-    assert prepared.visitor_check(dated) is None
+    def by_handle(viewer):
+        # Reads more of the viewer than their id: compiled once it would serve ada's to all.
+        return User.objects.exclude(handle=viewer.handle)
+
+    for viewer in (anonymous, ada):
+        assert prepared.check_for(moving, viewer) is None
+        assert prepared.check_for(dated, viewer) is None
+    assert prepared.check_for(by_handle, ada) is None
+
+
+def test_compiled_checks_find_exactly_what_the_orm_finds_for_every_kind_of_viewer(
+    ada, camille, anonymous
+):
+    """The visibility matrix, both ways: the checks compiled once give, for each viewer, the
+    very ids the ORM's rules give (private, unlisted, hidden, blocked, suspended, moderated)."""
+    from perchoir.collections.models import Visibility as CollectionVisibility
+    from perchoir.discovery.selectors import _checked, _checked_compiled
+    from perchoir.follows.models import Block
+    from tests.discovery.test_collections import add_article, make_collection
+
+    bob, dan, moderator = UserFactory(), UserFactory(), UserFactory(role=Role.MODERATOR)
+    start(ada, "Open", "Open words.")
+    private = start(ada, "Closed", "Closed words.", visibility=Visibility.PRIVATE)
+    services.conversation_invite(conversation_id=private.pk, inviter=ada, addresses=[bob.handle])
+    services.invitation_accept(user=bob, conversation_id=private.pk)
+    start(camille, "Unlisted", "Unlisted words.", visibility=Visibility.UNLISTED)
+    hidden = start(camille, "Hidden", "Hidden words.")
+    Conversation.objects.filter(pk=hidden.pk).update(hidden_at=timezone.now())
+    start(dan, "Blocked", "Blocked words.")
+    Block.objects.create(blocker=dan, blocked=bob)
+    shelf = make_collection(ada, "Shelf")
+    add_article(ada, shelf, "On the shelf")
+    quiet = make_collection(camille, "Quiet", visibility=CollectionVisibility.UNLISTED)
+    add_article(camille, quiet, "Unlisted item")
+    removed = make_collection(camille, "Removed")
+    type(removed).objects.filter(pk=removed.pk).update(hidden_at=timezone.now())
+    suspended = UserFactory()
+    start(suspended, "Suspended", "Suspended words.")
+    Action.objects.create(
+        kind=ActionKind.SUSPEND,
+        subject=suspended,
+        target_kind="person",
+        target_id=suspended.pk,
+        reason="r",
+    )
+    kinds = search_kinds()
+    everything = {
+        name: list(kind.visible_ids(moderator).model.objects.values_list("pk", flat=True))
+        for name, kind in kinds.items()
+    }
+    for viewer in (anonymous, ada, bob, camille, dan, moderator, suspended):
+        checks = [(name, kinds[name].visible_ids, ids) for name, ids in everything.items()]
+        checks.append(("", people_findable_by, list(User.objects.values_list("pk", flat=True))))
+        assert set(_checked_compiled(viewer, checks)) == set(_checked(viewer, checks)), viewer
 
 
 # --- Hostile input ------------------------------------------------------------------------------
