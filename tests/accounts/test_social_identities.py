@@ -90,12 +90,13 @@ def test_settings_page_without_linked_accounts_says_so(member_client):
     assert "No linked accounts" in page
 
 
-def recently_signed_in_again(client, person):
-    """As after allauth's "confirm your password" step, a minute ago."""
+def recently_signed_in_again(client, person, method="password"):
+    """As after allauth's "confirm your password" (or "enter the code we sent") step, a minute
+    ago."""
     session = client.session
     session[_AUTHENTICATION_METHODS_USER_SESSION_KEY] = str(person.pk)
     session[AUTHENTICATION_METHODS_SESSION_KEY] = [
-        {"method": "password", "at": time.time() - 60, "reauthenticated": True}
+        {"method": method, "at": time.time() - 60, "reauthenticated": True}
     ]
     session.save()
 
@@ -117,10 +118,22 @@ def test_unlinking_an_account_keeps_the_others(member_client, member):
     assert list(member.socialaccount_set.values_list("provider", flat=True)) == ["github"]
 
 
+def test_someone_without_a_password_confirms_by_an_emailed_code_before_unlinking(client):
+    person = passwordless(UserFactory())
+    acme = link_acme(person)
+    link_github(person)
+    client.force_login(person)
+    response = client.post(f"/settings/identities/{acme.id}/unlink/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/reauthenticate/code/")
+    assert person.socialaccount_set.count() == 2
+
+
 def test_the_last_way_in_cannot_be_unlinked(client):
     person = passwordless(UserFactory())
     acme = link_acme(person)
     client.force_login(person)
+    recently_signed_in_again(client, person, method="code")
     response = client.post(f"/settings/identities/{acme.id}/unlink/", follow=True)
     assert "This is your only way to sign in" in response.content.decode()
     assert person.socialaccount_set.count() == 1
