@@ -74,18 +74,21 @@ def _public_starter() -> Exists:
     return Exists(Conversation.objects.filter(starter=OuterRef("pk"), visibility=Visibility.PUBLIC))
 
 
+def _ranked(people: QuerySet[User]) -> QuerySet[Any]:
+    """Those with followers or a public conversation, the most followed first, then the newest."""
+    return (
+        people.annotate(followers=_followers())
+        .filter(Q(followers__gt=0) | _public_starter())
+        .order_by("-followers", "-date_joined", "-id")
+    )
+
+
 def _people_ranked() -> list[tuple[int, int]]:
     """(id, followers) of the findable people with followers or a public conversation, the
     most followed first, then the newest."""
     ranked: list[tuple[int, int]] | None = caches["fragments"].get(RANKING_KEY)
     if ranked is None:
-        ranked = list(
-            people_findable()
-            .annotate(followers=_followers())
-            .filter(Q(followers__gt=0) | _public_starter())
-            .order_by("-followers", "-date_joined", "-id")
-            .values_list("pk", "followers")[:RANKED]
-        )
+        ranked = list(_ranked(people_findable()).values_list("pk", "followers")[:RANKED])
         caches["fragments"].set(RANKING_KEY, ranked, RANKING_SECONDS)
     return ranked
 
@@ -108,12 +111,10 @@ def people_to_follow(*, viewer: Any, limit: int = PEOPLE_TO_FOLLOW) -> list[Sugg
     ]
     if len(suggestions) < limit and len(ranked) == RANKED:
         # The viewer follows (or may not see) most of the best ranked: look further, the slow way.
-        rows = (
-            people.annotate(followers=_followers())
-            .filter(Q(followers__gt=0) | _public_starter())
-            .order_by("-followers", "-date_joined", "-id")[:limit]
-        )
-        return [Suggestion(person=person, followers=person.followers) for person in rows]
+        return [
+            Suggestion(person=person, followers=person.followers)
+            for person in _ranked(people)[:limit]
+        ]
     return suggestions[:limit]
 
 

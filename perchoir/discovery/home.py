@@ -9,6 +9,7 @@ costs (bench/README.md, discovery; decision 0010). They apply the rules of `visi
 of the collections' selectors, and `tests/discovery/test_explore_home.py` checks them against
 those."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -129,6 +130,27 @@ def _collection_url(pk: int) -> str:
     return reverse("collections:detail", args=[pk])
 
 
+def _event_of(
+    kind: str, url: Callable[[int], str], summary: Callable[[FeedRow], str | Promise]
+) -> Callable[[FeedRow], FeedEvent]:
+    """A source's `event`: its rows become entries of `kind`, linking to `url(row.id)`. Sources
+    that name nobody or count nothing select NULL and 0, which the entry shows as such."""
+
+    def event(row: FeedRow) -> FeedEvent:
+        return FeedEvent(
+            kind=kind,
+            at=row.at,
+            title=row.title,
+            url=url(row.id),
+            summary=summary(row),
+            actor=row.actor,
+            count=row.count,
+            unread=row.unread,
+        )
+
+    return event
+
+
 # --- Conversations ------------------------------------------------------------------------------
 
 
@@ -147,18 +169,6 @@ def _invitations(context: HomeContext) -> tuple[str, dict[str, Any]]:
         ORDER BY i.created_at DESC, i.id DESC
         LIMIT %(limit)s"""  # noqa: S608
     return sql, {"invitation_pending": RequestStatus.PENDING.value}
-
-
-def _invitation_event(row: FeedRow) -> FeedEvent:
-    return FeedEvent(
-        kind="invitation",
-        at=row.at,
-        title=row.title,
-        url=_conversation_url(row.id),
-        summary=_("invited you to take part"),
-        actor=row.actor,
-        unread=row.unread,
-    )
 
 
 def _conversation_activity(context: HomeContext) -> tuple[str, dict[str, Any]]:
@@ -187,18 +197,6 @@ def _conversation_activity(context: HomeContext) -> tuple[str, dict[str, Any]]:
     return sql, {}
 
 
-def _activity_event(row: FeedRow) -> FeedEvent:
-    return FeedEvent(
-        kind="activity",
-        at=row.at,
-        title=row.title,
-        url=_conversation_url(row.id),
-        summary=_("new messages") if row.count else _("recent activity"),
-        count=row.count,
-        unread=row.unread,
-    )
-
-
 def _followed_conversations(context: HomeContext) -> tuple[str, dict[str, Any]]:
     """Conversations that people the viewer follows started, that the viewer may find and is
     not, or no longer, in: findable ones (visibility.conversations_findable) are public, or the
@@ -220,18 +218,6 @@ def _followed_conversations(context: HomeContext) -> tuple[str, dict[str, Any]]:
         ORDER BY c.created_at DESC, c.id DESC
         LIMIT %(limit)s"""  # noqa: S608
     return sql, {"conversation_public": Visibility.PUBLIC.value}
-
-
-def _followed_conversation_event(row: FeedRow) -> FeedEvent:
-    return FeedEvent(
-        kind="followed_conversation",
-        at=row.at,
-        title=row.title,
-        url=_conversation_url(row.id),
-        summary=_("started a conversation"),
-        actor=row.actor,
-        unread=row.unread,
-    )
 
 
 # --- Collections --------------------------------------------------------------------------------
@@ -298,18 +284,6 @@ def _collection_items(context: HomeContext) -> tuple[str, dict[str, Any]]:
     return sql, _COLLECTION_PARAMS
 
 
-def _collection_items_event(row: FeedRow) -> FeedEvent:
-    return FeedEvent(
-        kind="collection_items",
-        at=row.at,
-        title=row.title,
-        url=_collection_url(row.id),
-        summary=_("new items"),
-        count=row.count,
-        unread=row.unread,
-    )
-
-
 def _followed_peoples_collections(context: HomeContext) -> tuple[str, dict[str, Any]]:
     """Collections created by people the viewer follows, that the viewer may find
     (visibility.collections_findable)."""
@@ -329,34 +303,54 @@ def _followed_peoples_collections(context: HomeContext) -> tuple[str, dict[str, 
     return sql, _COLLECTION_PARAMS
 
 
-def _followed_collection_event(row: FeedRow) -> FeedEvent:
-    return FeedEvent(
-        kind="followed_collection",
-        at=row.at,
-        title=row.title,
-        url=_collection_url(row.id),
-        summary=_("created a collection"),
-        actor=row.actor,
-        unread=row.unread,
-    )
-
-
 def register_collection_sources() -> None:
-    home_source_register(HomeSource("collection_items", _collection_items, _collection_items_event))
     home_source_register(
         HomeSource(
-            "followed_collections", _followed_peoples_collections, _followed_collection_event
+            "collection_items",
+            _collection_items,
+            _event_of("collection_items", _collection_url, lambda _row: _("new items")),
+        )
+    )
+    home_source_register(
+        HomeSource(
+            "followed_collections",
+            _followed_peoples_collections,
+            _event_of(
+                "followed_collection", _collection_url, lambda _row: _("created a collection")
+            ),
         )
     )
 
 
 def register_conversation_sources() -> None:
-    home_source_register(HomeSource("invitations", _invitations, _invitation_event))
     home_source_register(
-        HomeSource("conversation_activity", _conversation_activity, _activity_event)
+        HomeSource(
+            "invitations",
+            _invitations,
+            _event_of("invitation", _conversation_url, lambda _row: _("invited you to take part")),
+        )
     )
     home_source_register(
-        HomeSource("followed_conversations", _followed_conversations, _followed_conversation_event)
+        HomeSource(
+            "conversation_activity",
+            _conversation_activity,
+            _event_of(
+                "activity",
+                _conversation_url,
+                lambda row: _("new messages") if row.count else _("recent activity"),
+            ),
+        )
+    )
+    home_source_register(
+        HomeSource(
+            "followed_conversations",
+            _followed_conversations,
+            _event_of(
+                "followed_conversation",
+                _conversation_url,
+                lambda _row: _("started a conversation"),
+            ),
+        )
     )
 
 
